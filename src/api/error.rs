@@ -1,0 +1,229 @@
+//! Errors of the API layer, decoded from the vendors' answers.
+
+use serde::Deserialize;
+use std::time::Duration;
+
+/// One field the API refused, from a `FieldViolations` error detail.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct FieldViolation {
+    #[serde(default)]
+    pub field: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// What went wrong with one API call. Messages carry the HTTP status and the
+/// API's own words; they never contain a header, token or request body.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// The server answered with a non-success status.
+    #[error("{0}")]
+    Status(Box<StatusError>),
+    /// No connection could be made: the request was never sent.
+    #[error("{method} {path}: cannot connect: {detail}")]
+    Connect {
+        method: String,
+        path: String,
+        detail: String,
+    },
+    /// The request may have reached the server, but no answer came in time.
+    #[error("{method} {path}: no answer within {timeout:?}")]
+    Timeout {
+        method: String,
+        path: String,
+        timeout: Duration,
+    },
+    /// The connection broke after the request may have been written.
+    #[error("{method} {path}: the connection failed: {detail}")]
+    Transport {
+        method: String,
+        path: String,
+        detail: String,
+    },
+    /// A 2xx answer whose body is not what the API documents.
+    #[error("{method} {path}: unexpected response: {detail}")]
+    Decode {
+        method: String,
+        path: String,
+        detail: String,
+    },
+}
+
+/// A non-success answer, decoded. Boxed in `ApiError` so that the happy
+/// path's `Result` stays small.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{method} {path} returned HTTP {status}{}: {message}", code_suffix(.code))]
+pub struct StatusError {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub code: Option<String>,
+    pub message: String,
+    pub violations: Vec<FieldViolation>,
+    /// `resource_type` of a `ResourceInfo` detail, e.g. `Identity`.
+    pub resource_type: Option<String>,
+    pub retry_after: Option<Duration>,
+}
+
+fn code_suffix(code: &Option<String>) -> String {
+    match code {
+        Some(c) if !c.is_empty() => format!(" ({c})"),
+        _ => String::new(),
+    }
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status(e) => Some(e.status),
+            _ => None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// True when the request provably had no effect on the server: nothing
+    /// was sent, or the server said it did not process it.
+    pub fn provably_not_applied(&self) -> bool {
+        match self {
+            ApiError::Connect { .. } => true,
+            ApiError::Status(e) => matches!(e.status, 429 | 503),
+            _ => false,
+        }
+    }
+
+    /// Lines a person can act on, for a diagnostic's detail.
+    pub fn detail(&self) -> String {
+        let mut out = self.to_string();
+        if let ApiError::Status(e) = self {
+            for v in &e.violations {
+                out.push_str(&format!("\n  - {}: {}", v.field, v.description));
+            }
+        }
+        out
+    }
+
+    /// Decode a vendor error body (`{code, message, details}`); anything else
+    /// falls back to the status line, so a proxy's HTML page is no panic.
+    pub fn from_response(
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &[u8],
+        retry_after: Option<Duration>,
+    ) -> Self {
+        #[derive(Deserialize)]
+        struct Body {
+            #[serde(default)]
+            code: Option<String>,
+            #[serde(default)]
+            message: Option<String>,
+            #[serde(default)]
+            details: Vec<serde_json::Value>,
+        }
+        let parsed: Option<Body> = serde_json::from_slice(body).ok();
+        let (code, message, details) = match parsed {
+            Some(b) => (b.code, b.message, b.details),
+            None => (None, None, Vec::new()),
+        };
+        let mut violations = Vec::new();
+        let mut resource_type = None;
+        for d in &details {
+            match d.get("type").and_then(|t| t.as_str()) {
+                Some("FieldViolations") => {
+                    if let Some(list) = d.get("field_violations") {
+                        if let Ok(v) = serde_json::from_value::<Vec<FieldViolation>>(list.clone()) {
+                            violations.extend(v);
+                        }
+                    }
+                }
+                Some("ResourceInfo") => {
+                    resource_type = d
+                        .get("resource_type")
+                        .and_then(|t| t.as_str())
+                        .map(str::to_owned);
+                }
+                _ => {}
+            }
+        }
+        let message = message
+            .filter(|m| !m.is_empty())
+            .unwrap_or_else(|| reason_phrase(status).to_owned());
+        ApiError::Status(Box::new(StatusError {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            status,
+            code,
+            message,
+            violations,
+            resource_type,
+            retry_after,
+        }))
+    }
+}
+
+fn reason_phrase(status: u16) -> &'static str {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("no message")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_field_violations_and_resource_info() {
+        let body = br#"{"code":"bad_request","message":"invalid parameters","details":[
+            {"type":"FieldViolations","field_violations":[{"field":"job.delivery_method","description":"invalid"}]},
+            {"type":"ResourceInfo","resource_type":"Identity","id":"x"}]}"#;
+        let e = ApiError::from_response("POST", "/v1/x", 400, body, None);
+        let ApiError::Status(st) = &e else {
+            panic!("not a status error")
+        };
+        let StatusError {
+            code,
+            message,
+            violations,
+            resource_type,
+            ..
+        } = st.as_ref();
+        assert_eq!(code.as_deref(), Some("bad_request"));
+        assert_eq!(message, "invalid parameters");
+        assert_eq!(violations[0].field, "job.delivery_method");
+        assert_eq!(resource_type.as_deref(), Some("Identity"));
+        assert!(e.detail().contains("job.delivery_method: invalid"));
+        assert!(e.to_string().contains("HTTP 400 (bad_request)"));
+    }
+
+    #[test]
+    fn non_json_body_falls_back_to_the_reason_phrase() {
+        let e = ApiError::from_response("GET", "/v1/x", 502, b"<html>bad gateway</html>", None);
+        assert_eq!(e.to_string(), "GET /v1/x returned HTTP 502: Bad Gateway");
+    }
+
+    #[test]
+    fn details_of_the_wrong_type_are_ignored() {
+        let body = br#"{"code":"x","message":"m","details":[{"type":"FieldViolations","field_violations":"no"},{"type":7},3]}"#;
+        let e = ApiError::from_response("GET", "/", 400, body, None);
+        assert_eq!(e.status(), Some(400));
+    }
+
+    #[test]
+    fn only_connect_429_and_503_are_provably_not_applied() {
+        let s = |status| ApiError::from_response("POST", "/", status, b"", None);
+        assert!(s(429).provably_not_applied());
+        assert!(s(503).provably_not_applied());
+        assert!(!s(500).provably_not_applied());
+        assert!(!s(504).provably_not_applied());
+        let t = ApiError::Timeout {
+            method: "POST".into(),
+            path: "/".into(),
+            timeout: Duration::from_secs(1),
+        };
+        assert!(!t.provably_not_applied());
+    }
+}

@@ -1,0 +1,11 @@
+//! terraform-provider-enroll: a Terraform provider that sends passwordless
+//! enrollment links through the Beyond Identity and Transmit BindID APIs.
+
+pub mod api;
+pub mod logging;
+pub mod provider;
+pub mod resources;
+pub mod schema;
+mod serve;
+
+pub use serve::run;

@@ -1,0 +1,5 @@
+//! The plugin binary Terraform starts. Everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    enroll_provider::run()
+}

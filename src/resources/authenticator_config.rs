@@ -1,0 +1,670 @@
+//! `enroll_authenticator_config`: how identities of a realm authenticate
+//! (Beyond Identity authenticator configurations).
+
+use super::{api_error, present, split_import_id};
+use crate::api::beyond_identity::{
+    AuthenticationMethod, AuthenticatorConfig, AuthenticatorSettings, RealmRef,
+    AUTHENTICATION_METHODS,
+};
+use crate::provider::{BeyondIdentityContext, ProviderData};
+use crate::schema::attrs::*;
+use crate::schema::plan::{
+    config_or_prior, known, known_list, known_str, opt, replace_if_changed, to_list,
+};
+use crate::schema::validate;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+
+pub const TYPES: [&str; 3] = ["hosted_web", "embedded", "platform"];
+const INVOCATION_TYPES: [&str; 2] = ["automatic", "manual"];
+
+type List = Value<Vec<Value<String>>>;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    #[serde(default)]
+    pub id: Value<String>,
+    #[serde(default)]
+    pub tenant_id: Value<String>,
+    #[serde(default)]
+    pub realm_id: Value<String>,
+    #[serde(default, rename = "type")]
+    pub kind: Value<String>,
+    #[serde(default)]
+    pub display_name: Value<String>,
+    #[serde(default)]
+    pub trusted_origins: List,
+    #[serde(default)]
+    pub authentication_methods: List,
+    #[serde(default)]
+    pub invoke_url: Value<String>,
+    #[serde(default)]
+    pub invocation_type: Value<String>,
+}
+
+pub struct AuthenticatorConfigResource {
+    data: Arc<ProviderData>,
+}
+
+impl AuthenticatorConfigResource {
+    pub fn new(data: Arc<ProviderData>) -> Self {
+        Self { data }
+    }
+}
+
+fn path(name: &'static str) -> AttributePath {
+    AttributePath::new(name)
+}
+
+/// Values the API needs but the user may leave out. `hosted_web` requires
+/// both lists in the spec, so `type = "hosted_web"` alone gets all methods
+/// and no extra origins.
+fn default_methods(kind: &str) -> Value<Vec<Value<String>>> {
+    match kind {
+        "hosted_web" | "embedded" => to_list(&AUTHENTICATION_METHODS.map(str::to_owned)),
+        _ => Value::Null,
+    }
+}
+
+fn default_origins(kind: &str) -> List {
+    match kind {
+        "hosted_web" | "embedded" => Value::Value(vec![]),
+        _ => Value::Null,
+    }
+}
+
+fn default_invocation(kind: &str) -> Value<String> {
+    match kind {
+        "embedded" => Value::Value("automatic".into()),
+        _ => Value::Null,
+    }
+}
+
+/// Fills the attributes that follow from `type` when the config leaves
+/// them out; an unknown `type` leaves them unknown.
+fn apply_type_defaults(planned: &mut State, config: &State) {
+    let Some(kind) = known_str(&config.kind).map(str::to_owned) else {
+        if config.authentication_methods.is_null() {
+            planned.authentication_methods = Value::Unknown;
+        }
+        if config.trusted_origins.is_null() {
+            planned.trusted_origins = Value::Unknown;
+        }
+        if config.invocation_type.is_null() {
+            planned.invocation_type = Value::Unknown;
+        }
+        return;
+    };
+    if config.authentication_methods.is_null() {
+        planned.authentication_methods = default_methods(&kind);
+    }
+    if config.trusted_origins.is_null() {
+        planned.trusted_origins = default_origins(&kind);
+    }
+    if config.invocation_type.is_null() {
+        planned.invocation_type = default_invocation(&kind);
+    }
+}
+
+/// The tenant or realm of a resource: configured, else the provider's
+/// default, else (on update) what the state already has.
+fn realm_part(
+    config: &Value<String>,
+    default: Option<&String>,
+    prior: Option<&Value<String>>,
+) -> Value<String> {
+    match config {
+        Value::Null => match default {
+            Some(d) => Value::Value(d.clone()),
+            None => prior.cloned().unwrap_or(Value::Null),
+        },
+        other => other.clone(),
+    }
+}
+
+fn validate_config(diags: &mut Diagnostics, c: &State) {
+    let kind = known_str(&c.kind);
+    if let Some(k) = kind {
+        if let Err(m) = validate::one_of(k, &TYPES) {
+            diags.error("Invalid authenticator type", m, path("type"));
+        }
+    }
+    for (name, v) in [("tenant_id", &c.tenant_id), ("realm_id", &c.realm_id)] {
+        if let Some(s) = known_str(v) {
+            if let Err(m) = validate::path_id(s) {
+                diags.error(format!("Invalid {name}"), m, path(name));
+            }
+        }
+    }
+    if let Some(methods) = known(&c.authentication_methods) {
+        if kind == Some("platform") {
+            diags.error(
+                "authentication_methods is not used by platform authenticators",
+                "Remove `authentication_methods`: the API takes it only for `hosted_web` and `embedded`.",
+                path("authentication_methods"),
+            );
+        }
+        if methods.is_empty() && kind == Some("hosted_web") {
+            diags.error(
+                "Invalid authentication_methods",
+                "A hosted_web authenticator needs at least one authentication method.",
+                path("authentication_methods"),
+            );
+        }
+        let mut seen = Vec::new();
+        for (i, m) in methods.iter().enumerate() {
+            if let Some(m) = known_str(m) {
+                if let Err(msg) = validate::one_of(m, &AUTHENTICATION_METHODS) {
+                    diags.error(
+                        "Invalid authentication method",
+                        msg,
+                        path("authentication_methods").index(i as i64),
+                    );
+                } else if seen.contains(&m) {
+                    diags.error(
+                        "Duplicate authentication method",
+                        format!("{m:?} is listed twice."),
+                        path("authentication_methods").index(i as i64),
+                    );
+                }
+                seen.push(m);
+            }
+        }
+    }
+    if let Some(origins) = known(&c.trusted_origins) {
+        for (i, o) in origins.iter().enumerate() {
+            if let Some(o) = known_str(o) {
+                if let Err(m) = validate::absolute_url(o) {
+                    diags.error(
+                        "Invalid trusted origin",
+                        m,
+                        path("trusted_origins").index(i as i64),
+                    );
+                }
+            }
+        }
+    }
+    match (kind, &c.invoke_url) {
+        (Some("embedded"), Value::Null) => diags.error(
+            "Missing invoke_url",
+            "An embedded authenticator needs `invoke_url`: the URL of the app that receives the authentication challenge.",
+            path("invoke_url"),
+        ),
+        (Some(k), Value::Value(_)) if k != "embedded" => diags.error(
+            "invoke_url is only for embedded authenticators",
+            format!("Remove `invoke_url`, or set `type = \"embedded\"` (it is {k:?})."),
+            path("invoke_url"),
+        ),
+        (_, Value::Value(u)) => {
+            if let Err(m) = validate::absolute_url(u) {
+                diags.error("Invalid invoke_url", m, path("invoke_url"));
+            }
+        }
+        _ => {}
+    }
+    match (kind, &c.invocation_type) {
+        (Some(k), Value::Value(_)) if k != "embedded" => diags.error(
+            "invocation_type is only for embedded authenticators",
+            format!("Remove `invocation_type`, or set `type = \"embedded\"` (it is {k:?})."),
+            path("invocation_type"),
+        ),
+        (_, Value::Value(t)) => {
+            if let Err(m) = validate::one_of(t, &INVOCATION_TYPES) {
+                diags.error("Invalid invocation_type", m, path("invocation_type"));
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The wire form of a fully known planned state.
+fn to_api(diags: &mut Diagnostics, s: &State) -> Option<AuthenticatorConfig> {
+    let methods = |l: &List| {
+        known_list(l).map(|v| {
+            v.into_iter()
+                .map(|kind| AuthenticationMethod { kind })
+                .collect::<Vec<_>>()
+        })
+    };
+    let origins = known_list(&s.trusted_origins);
+    let config = match known_str(&s.kind) {
+        Some("hosted_web") => AuthenticatorSettings::HostedWeb {
+            authentication_methods: methods(&s.authentication_methods).unwrap_or_default(),
+            trusted_origins: origins.unwrap_or_default(),
+        },
+        Some("embedded") => AuthenticatorSettings::Embedded {
+            invoke_url: known_str(&s.invoke_url).unwrap_or_default().to_owned(),
+            trusted_origins: origins.unwrap_or_default(),
+            invocation_type: known(&s.invocation_type).cloned(),
+            authentication_methods: methods(&s.authentication_methods),
+        },
+        Some("platform") => AuthenticatorSettings::Platform {
+            trusted_origins: origins,
+        },
+        other => {
+            diags.error(
+                "Invalid authenticator type",
+                format!("{other:?} is not one of \"hosted_web\", \"embedded\", \"platform\""),
+                path("type"),
+            );
+            return None;
+        }
+    };
+    Some(AuthenticatorConfig {
+        id: None,
+        tenant_id: None,
+        realm_id: None,
+        display_name: known(&s.display_name).cloned(),
+        config,
+    })
+}
+
+/// State from what the API returned.
+fn from_api(api: AuthenticatorConfig, realm: &RealmRef) -> State {
+    let methods =
+        |m: Vec<AuthenticationMethod>| to_list(&m.into_iter().map(|m| m.kind).collect::<Vec<_>>());
+    let mut s = State {
+        id: opt(api.id),
+        tenant_id: Value::Value(api.tenant_id.unwrap_or_else(|| realm.tenant_id.clone())),
+        realm_id: Value::Value(api.realm_id.unwrap_or_else(|| realm.realm_id.clone())),
+        kind: Value::Value(api.config.type_name().to_owned()),
+        display_name: opt(api.display_name),
+        ..Default::default()
+    };
+    match api.config {
+        AuthenticatorSettings::HostedWeb {
+            authentication_methods,
+            trusted_origins,
+        } => {
+            s.authentication_methods = methods(authentication_methods);
+            s.trusted_origins = to_list(&trusted_origins);
+        }
+        AuthenticatorSettings::Embedded {
+            invoke_url,
+            trusted_origins,
+            invocation_type,
+            authentication_methods,
+        } => {
+            s.invoke_url = Value::Value(invoke_url);
+            s.trusted_origins = to_list(&trusted_origins);
+            s.invocation_type = Value::Value(invocation_type.unwrap_or_else(|| "automatic".into()));
+            s.authentication_methods = match authentication_methods {
+                Some(m) => methods(m),
+                None => Value::Null,
+            };
+        }
+        AuthenticatorSettings::Platform { trusted_origins } => {
+            s.trusted_origins = trusted_origins
+                .as_deref()
+                .map(to_list)
+                .unwrap_or(Value::Null);
+        }
+        AuthenticatorSettings::Unsupported => {}
+    }
+    s
+}
+
+fn realm_of(diags: &mut Diagnostics, bi: &BeyondIdentityContext, s: &State) -> Option<RealmRef> {
+    match bi.realm(known_str(&s.tenant_id), known_str(&s.realm_id)) {
+        Ok(r) => Some(r),
+        Err(m) => {
+            diags.root_error("Missing tenant or realm", m);
+            None
+        }
+    }
+}
+
+#[async_trait]
+impl Resource for AuthenticatorConfigResource {
+    type State<'a> = Value<State>;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(Schema {
+            version: 1,
+            block: block(
+                "An authenticator configuration of a Beyond Identity realm: how identities authenticate with a passkey (the hosted web authenticator, an embedded SDK app, or the platform authenticator). Credential binding jobs name one to say where the enrollment link leads.",
+                [
+                    ("id", computed(string(), "Id of the authenticator configuration, made by Beyond Identity.")),
+                    ("tenant_id", optional_computed(string(), "Tenant of the configuration. Defaults to the provider's `tenant_id`; changing it replaces the configuration.")),
+                    ("realm_id", optional_computed(string(), "Realm of the configuration. Defaults to the provider's `realm_id`; changing it replaces the configuration.")),
+                    ("type", required(string(), "Kind of authenticator: `hosted_web`, `embedded` or `platform`. Changing it replaces the configuration.")),
+                    ("display_name", optional_computed(string(), "Human-readable name shown in the Admin Console.")),
+                    ("trusted_origins", optional_computed(list_of_strings(), "Origins (`scheme://host[:port]`) allowed to call the Beyond Identity API from a browser (CORS). Defaults to an empty list for `hosted_web` and `embedded`.")),
+                    ("authentication_methods", optional_computed(list_of_strings(), "Authentication methods offered: `email_one_time_password`, `software_passkey`, `webauthn_passkey`. Defaults to all three for `hosted_web` and `embedded`; not used by `platform`.")),
+                    ("invoke_url", optional(string(), "URL of the app that receives the authentication challenge. Required for `embedded`, refused for the other types.")),
+                    ("invocation_type", optional_computed(string(), "How an `embedded` authenticator invokes `invoke_url`: `automatic` (a redirect, the default) or `manual` (the challenge is returned as JSON).")),
+                ],
+                [],
+            ),
+        })
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        if let Value::Value(c) = &config {
+            validate_config(diags, c);
+        }
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private_state: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Value::Value(state) = state else {
+            return Some((Value::Null, private_state));
+        };
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        let realm = realm_of(diags, bi, &state)?;
+        let id = known_str(&state.id).unwrap_or_default().to_owned();
+        match bi.api.get_authenticator_config(&realm, &id).await {
+            Ok(api) => Some((Value::Value(from_api(api, &realm)), private_state)),
+            // Deleted behind Terraform's back: forget it, so the plan
+            // proposes to create it again.
+            Err(e) if e.is_not_found() => Some((Value::Null, private_state)),
+            Err(e) => {
+                api_error(
+                    diags,
+                    "Cannot read the authenticator configuration",
+                    &e,
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let mut planned = present(diags, proposed)?;
+        let config = present(diags, config)?;
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        planned.id = Value::Unknown;
+        planned.tenant_id = realm_part(&config.tenant_id, bi.tenant_id.as_ref(), None);
+        planned.realm_id = realm_part(&config.realm_id, bi.realm_id.as_ref(), None);
+        if planned.tenant_id.is_null() || planned.realm_id.is_null() {
+            realm_of(diags, bi, &planned)?;
+        }
+        planned.display_name = config_or_prior(&config.display_name, None);
+        apply_type_defaults(&mut planned, &config);
+        Some((Value::Value(planned), ValueEmpty::Null))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        prior_private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let prior = present(diags, prior)?;
+        let mut planned = present(diags, proposed)?;
+        let config = present(diags, config)?;
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        planned.id = prior.id.clone();
+        planned.tenant_id = realm_part(
+            &config.tenant_id,
+            bi.tenant_id.as_ref(),
+            Some(&prior.tenant_id),
+        );
+        planned.realm_id = realm_part(
+            &config.realm_id,
+            bi.realm_id.as_ref(),
+            Some(&prior.realm_id),
+        );
+        planned.display_name = config_or_prior(&config.display_name, Some(&prior.display_name));
+        apply_type_defaults(&mut planned, &config);
+        let mut replace = Vec::new();
+        replace_if_changed(&mut replace, "type", &prior.kind, &planned.kind);
+        replace_if_changed(
+            &mut replace,
+            "tenant_id",
+            &prior.tenant_id,
+            &planned.tenant_id,
+        );
+        replace_if_changed(&mut replace, "realm_id", &prior.realm_id, &planned.realm_id);
+        Some((Value::Value(planned), prior_private, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        prior_private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(prior_private)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let planned = present(diags, planned)?;
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        let realm = realm_of(diags, bi, &planned)?;
+        let body = to_api(diags, &planned)?;
+        match bi.api.create_authenticator_config(&realm, &body).await {
+            Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
+            Err(e) => {
+                api_error(
+                    diags,
+                    "Cannot create the authenticator configuration",
+                    &e,
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let prior = present(diags, prior)?;
+        let planned = present(diags, planned)?;
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        let realm = realm_of(diags, bi, &planned)?;
+        let id = known_str(&prior.id).unwrap_or_default().to_owned();
+        let wanted = to_api(diags, &planned)?;
+        let current = to_api(diags, &prior)?;
+        let name = (wanted.display_name != current.display_name)
+            .then_some(wanted.display_name.as_deref())
+            .flatten();
+        let settings = (wanted.config != current.config).then_some(&wanted.config);
+        if name.is_none() && settings.is_none() {
+            return Some((Value::Value(planned), private));
+        }
+        match bi
+            .api
+            .update_authenticator_config(&realm, &id, name, settings)
+            .await
+        {
+            Ok(api) => Some((Value::Value(from_api(api, &realm)), private)),
+            Err(e) => {
+                api_error(
+                    diags,
+                    "Cannot update the authenticator configuration",
+                    &e,
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let prior = present(diags, prior)?;
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        let realm = realm_of(diags, bi, &prior)?;
+        let id = known_str(&prior.id).unwrap_or_default();
+        match bi.api.delete_authenticator_config(&realm, id).await {
+            Ok(()) => Some(()),
+            Err(e) if e.is_not_found() => Some(()),
+            Err(e) => {
+                api_error(
+                    diags,
+                    "Cannot delete the authenticator configuration",
+                    &e,
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let parts = match split_import_id(&id, &[3, 1], &["tenant_id/realm_id/id", "id"]) {
+            Ok(p) => p,
+            Err(m) => {
+                diags.root_error("Invalid import ID", m);
+                return None;
+            }
+        };
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        let (tenant, realm, config_id) = match parts.as_slice() {
+            [t, r, i] => (Some(*t), Some(*r), *i),
+            [i] => (None, None, *i),
+            _ => return None,
+        };
+        let realm = match bi.realm(tenant, realm) {
+            Ok(r) => r,
+            Err(m) => {
+                diags.root_error("Missing tenant or realm", m);
+                return None;
+            }
+        };
+        match bi.api.get_authenticator_config(&realm, config_id).await {
+            Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
+            Err(e) => {
+                api_error(
+                    diags,
+                    format!("Cannot import authenticator configuration {config_id:?}"),
+                    &e,
+                    None,
+                );
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(kind: &str) -> State {
+        State {
+            kind: Value::Value(kind.into()),
+            ..Default::default()
+        }
+    }
+
+    fn errors_at(c: &State) -> Vec<String> {
+        let mut d = Diagnostics::default();
+        validate_config(&mut d, c);
+        d.errors.iter().map(|e| e.attribute.to_string()).collect()
+    }
+
+    #[test]
+    fn hosted_web_alone_is_valid_and_defaults_to_every_method() {
+        assert!(errors_at(&cfg("hosted_web")).is_empty());
+        let mut planned = cfg("hosted_web");
+        apply_type_defaults(&mut planned, &cfg("hosted_web"));
+        assert_eq!(
+            known_list(&planned.authentication_methods).unwrap().len(),
+            3
+        );
+        assert_eq!(known_list(&planned.trusted_origins).unwrap().len(), 0);
+        assert!(planned.invocation_type.is_null());
+    }
+
+    #[test]
+    fn embedded_needs_invoke_url() {
+        let errs = errors_at(&cfg("embedded"));
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].contains("invoke_url"), "{errs:?}");
+    }
+
+    #[test]
+    fn unknown_type_and_method_are_refused_on_their_attribute() {
+        let mut c = cfg("roaming");
+        c.authentication_methods = to_list(&["face_id".to_owned()]);
+        let errs = errors_at(&c);
+        assert!(errs.iter().any(|e| e.contains("type")), "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.contains("authentication_methods")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn platform_refuses_methods_and_invoke_url() {
+        let mut c = cfg("platform");
+        c.authentication_methods = to_list(&["software_passkey".to_owned()]);
+        c.invoke_url = Value::Value("https://app.example.com".into());
+        assert_eq!(errors_at(&c).len(), 2);
+    }
+
+    #[test]
+    fn api_round_trip_keeps_every_attribute() {
+        let realm = RealmRef {
+            tenant_id: "t".into(),
+            realm_id: "r".into(),
+        };
+        let mut s = cfg("embedded");
+        s.invoke_url = Value::Value("https://app.example.com".into());
+        s.display_name = Value::Value("App".into());
+        apply_type_defaults(&mut s, &cfg("embedded"));
+        let mut d = Diagnostics::default();
+        let mut api = to_api(&mut d, &s).unwrap();
+        api.id = Some("id1".into());
+        let back = from_api(api, &realm);
+        assert_eq!(back.invoke_url, s.invoke_url);
+        assert_eq!(back.authentication_methods, s.authentication_methods);
+        assert_eq!(back.invocation_type, Value::Value("automatic".to_owned()));
+        assert_eq!(back.tenant_id, Value::Value("t".to_owned()));
+    }
+}

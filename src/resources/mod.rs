@@ -1,0 +1,38 @@
+//! One file per Terraform resource type.
+
+pub mod authenticator_config;
+mod diagnostics;
+mod import_id;
+
+use crate::provider::ProviderData;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tf_provider::value::Value;
+use tf_provider::{Diagnostics, DynamicResource};
+
+pub use diagnostics::api_error;
+pub use import_id::split_import_id;
+
+/// Every resource, by its name without the `enroll_` prefix.
+pub fn all(data: &Arc<ProviderData>) -> HashMap<String, Box<dyn DynamicResource>> {
+    let mut map: HashMap<String, Box<dyn DynamicResource>> = HashMap::new();
+    map.insert(
+        "authenticator_config".into(),
+        Box::new(authenticator_config::AuthenticatorConfigResource::new(
+            data.clone(),
+        )),
+    );
+    map
+}
+
+/// A state that Terraform guarantees is there (prior state of an update,
+/// planned state of a create); a null one is a protocol error.
+pub fn present<T>(diags: &mut Diagnostics, v: Value<T>) -> Option<T> {
+    match v {
+        Value::Value(x) => Some(x),
+        _ => {
+            diags.root_error_short("Terraform sent an empty state where one was expected");
+            None
+        }
+    }
+}
