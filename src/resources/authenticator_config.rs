@@ -9,7 +9,7 @@ use crate::api::beyond_identity::{
 use crate::provider::{BeyondIdentityContext, ProviderData};
 use crate::schema::attrs::*;
 use crate::schema::plan::{
-    config_or_prior, known, known_list, known_str, opt, replace_if_changed, to_list,
+    config_or_prior, known, known_list, known_str, opt, realm_part, replace_if_changed, to_list,
 };
 use crate::schema::validate;
 use async_trait::async_trait;
@@ -107,22 +107,6 @@ fn apply_type_defaults(planned: &mut State, config: &State) {
     }
     if config.invocation_type.is_null() {
         planned.invocation_type = default_invocation(&kind);
-    }
-}
-
-/// The tenant or realm of a resource: configured, else the provider's
-/// default, else (on update) what the state already has.
-fn realm_part(
-    config: &Value<String>,
-    default: Option<&String>,
-    prior: Option<&Value<String>>,
-) -> Value<String> {
-    match config {
-        Value::Null => match default {
-            Some(d) => Value::Value(d.clone()),
-            None => prior.cloned().unwrap_or(Value::Null),
-        },
-        other => other.clone(),
     }
 }
 

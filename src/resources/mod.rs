@@ -1,6 +1,8 @@
 //! One file per Terraform resource type.
 
 pub mod authenticator_config;
+pub mod bindid_activation;
+pub mod credential_binding_job;
 mod diagnostics;
 mod import_id;
 
@@ -19,6 +21,18 @@ pub fn all(data: &Arc<ProviderData>) -> HashMap<String, Box<dyn DynamicResource>
     map.insert(
         "authenticator_config".into(),
         Box::new(authenticator_config::AuthenticatorConfigResource::new(
+            data.clone(),
+        )),
+    );
+    map.insert(
+        "credential_binding_job".into(),
+        Box::new(credential_binding_job::CredentialBindingJobResource::new(
+            data.clone(),
+        )),
+    );
+    map.insert(
+        "bindid_activation".into(),
+        Box::new(bindid_activation::BindIdActivationResource::new(
             data.clone(),
         )),
     );

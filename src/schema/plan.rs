@@ -57,3 +57,19 @@ pub fn config_or_prior<T: Clone>(config: &Value<T>, prior: Option<&Value<T>>) ->
         other => other.clone(),
     }
 }
+
+/// The tenant or realm of a resource: configured, else the provider's
+/// default, else (on update) what the state already has.
+pub fn realm_part(
+    config: &Value<String>,
+    default: Option<&String>,
+    prior: Option<&Value<String>>,
+) -> Value<String> {
+    match config {
+        Value::Null => match default {
+            Some(d) => Value::Value(d.clone()),
+            None => prior.cloned().unwrap_or(Value::Null),
+        },
+        other => other.clone(),
+    }
+}

@@ -1,0 +1,99 @@
+//! The Management API token endpoint and the bearer check in front of every
+//! other `/v1` call.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header::AUTHORIZATION;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+use super::error::{ApiError, Resource};
+use crate::sandbox::Sandbox;
+use crate::{ids, oauth};
+
+const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// `POST /v1/tenants/{t}/realms/{r}/applications/{a}/token`: client
+/// credentials in HTTP Basic, as the Management API application uses.
+pub(crate) async fn token(
+    State(sb): State<Sandbox>,
+    Path((tenant, realm, application)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let seed = sb.seed();
+    if tenant != seed.tenant_id || realm != seed.realm_id {
+        return ApiError::not_found(Resource::Realm, &realm).into_response();
+    }
+    if application != seed.application_id {
+        return ApiError::not_found(Resource::Application, &application).into_response();
+    }
+    let authenticated = basic_credentials(&headers)
+        .is_some_and(|(id, secret)| id == seed.client_id && secret == seed.client_secret);
+    if !authenticated {
+        return oauth::invalid_client();
+    }
+    let form = match oauth::form(&headers, &body) {
+        Ok(form) => form,
+        Err(response) => return response,
+    };
+    if let Err(response) = oauth::check_grant(&form) {
+        return response;
+    }
+    let token = ids::opaque_token();
+    let expires = sb.now() + TOKEN_LIFETIME;
+    sb.store().bi_tokens.insert(token.clone(), expires);
+    oauth::token_response(&token, TOKEN_LIFETIME.as_secs())
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// A valid token for this tenant and realm. The spec answers 403 for
+/// "any request for resources outside of your tenant" and 404 `Realm` for
+/// an unknown realm.
+pub(crate) fn authorize(
+    sb: &Sandbox,
+    headers: &HeaderMap,
+    tenant: &str,
+    realm: &str,
+) -> Result<(), ApiError> {
+    let seed = sb.seed();
+    let token = bearer(headers).ok_or_else(ApiError::unauthorized)?;
+    let now = sb.now();
+    let valid = token == seed.api_token
+        || sb
+            .store()
+            .bi_tokens
+            .get(token)
+            .is_some_and(|expires| *expires > now);
+    if !valid {
+        return Err(ApiError::unauthorized());
+    }
+    if tenant != seed.tenant_id {
+        return Err(ApiError::status(StatusCode::FORBIDDEN));
+    }
+    if realm != seed.realm_id {
+        return Err(ApiError::not_found(Resource::Realm, realm));
+    }
+    Ok(())
+}

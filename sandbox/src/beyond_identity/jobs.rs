@@ -1,0 +1,344 @@
+//! Credential binding jobs: the call that sends the enrollment email.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::auth::authorize;
+use super::config_types::{Config, ConfigType};
+use super::error::{ApiError, Resource};
+use super::pagination::{ListQuery, Listing};
+use crate::body::{from_value, parse_json, FieldViolation};
+use crate::clock::rfc3339;
+use crate::ids;
+use crate::outbox::{OutboxKind, OutboxMessage};
+use crate::page;
+use crate::requests::Vendor;
+use crate::sandbox::Sandbox;
+use crate::state::{DeliveryMethod, JobRecord, JobState};
+
+const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobRequest {
+    job: JobBody,
+}
+
+/// Read-only fields are accepted and ignored, as the spec says.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct JobBody {
+    delivery_method: DeliveryMethod,
+    authenticator_config_id: Option<String>,
+    authenticator_config: Option<InlineConfig>,
+    post_binding_redirect_uri: Option<String>,
+    id: Option<IgnoredAny>,
+    identity_id: Option<IgnoredAny>,
+    realm_id: Option<IgnoredAny>,
+    tenant_id: Option<IgnoredAny>,
+    credential_id: Option<IgnoredAny>,
+    batch_id: Option<IgnoredAny>,
+    state: Option<IgnoredAny>,
+    expire_time: Option<IgnoredAny>,
+    create_time: Option<IgnoredAny>,
+    update_time: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InlineConfig {
+    config: Value,
+}
+
+/// Where the job's authenticator comes from: a stored config, or (for
+/// embedded and platform only, per the spec) one given inline.
+enum Authenticator {
+    ById(String),
+    Inline(Config),
+}
+
+fn parse_request(body: &[u8]) -> Result<(JobBody, Authenticator), ApiError> {
+    let request: JobRequest = from_value(parse_json(body)?, "")?;
+    let mut job = request.job;
+    let authenticator = match (
+        job.authenticator_config_id.take(),
+        job.authenticator_config.take(),
+    ) {
+        (Some(_), Some(_)) => {
+            return Err(FieldViolation::new(
+                "job.authenticator_config",
+                "only one of authenticator_config_id and authenticator_config may be set",
+            )
+            .into())
+        }
+        (None, Some(inline)) => Authenticator::Inline(Config::parse(
+            inline.config,
+            "job.authenticator_config.config",
+            &[ConfigType::Embedded, ConfigType::Platform],
+        )?),
+        (Some(id), None) if !id.is_empty() => Authenticator::ById(id),
+        _ => return Err(FieldViolation::new("job.authenticator_config_id", "empty string").into()),
+    };
+    if let Some(uri) = job.post_binding_redirect_uri.as_deref() {
+        if !is_absolute_uri(uri) {
+            return Err(FieldViolation::new(
+                "job.post_binding_redirect_uri",
+                "must be an absolute URI",
+            )
+            .into());
+        }
+    }
+    Ok((job, authenticator))
+}
+
+fn is_absolute_uri(uri: &str) -> bool {
+    uri.split_once("://").is_some_and(|(scheme, rest)| {
+        !rest.is_empty()
+            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
+}
+
+pub(crate) async fn create(
+    State(sb): State<Sandbox>,
+    Path((tenant, realm, identity_id)): Path<(String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    authorize(&sb, &headers, &tenant, &realm)?;
+    let (input, authenticator) = parse_request(&body)?;
+    let seed = sb.seed();
+    let now = sb.now();
+    let mut store = sb.store();
+
+    let identity = store
+        .identities
+        .get(&identity_id)
+        .ok_or_else(|| ApiError::not_found(Resource::Identity, &identity_id))?;
+    let email = identity.email().map(str::to_owned);
+    let (config_id, inline_config) = match authenticator {
+        Authenticator::ById(id) if store.configs.contains_key(&id) => (Some(id), None),
+        Authenticator::ById(id) => {
+            return Err(ApiError::not_found(Resource::AuthenticatorConfig, &id));
+        }
+        Authenticator::Inline(config) => (None, Some(config)),
+    };
+    if input.delivery_method == DeliveryMethod::Email && email.is_none() {
+        return Err(ApiError::about(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Resource::Identity,
+            &identity_id,
+            "Identity missing email address",
+        ));
+    }
+
+    let id = ids::hex16();
+    let link_token = ids::opaque_token();
+    let link = format!(
+        "{}/v1/tenants/{}/realms/{}/identities/{identity_id}/credential-binding-jobs/{id}:invokeAuthenticator?token={link_token}",
+        sb.url(),
+        seed.tenant_id,
+        seed.realm_id,
+    );
+    let job = JobRecord {
+        id: id.clone(),
+        identity_id: identity_id.clone(),
+        delivery_method: input.delivery_method,
+        state: JobState::LinkSent,
+        post_binding_redirect_uri: input.post_binding_redirect_uri.filter(|u| !u.is_empty()),
+        authenticator_config_id: config_id,
+        authenticator_config: inline_config,
+        credential_id: None,
+        create_time: now,
+        update_time: now,
+        expire_time: now + LINK_LIFETIME,
+        link_token,
+    };
+    let mut response = json!({ "credential_binding_job": job.view(seed, now) });
+    match (input.delivery_method, email) {
+        (DeliveryMethod::Return, _) => response["credential_binding_link"] = json!(link),
+        (DeliveryMethod::Email, Some(recipient)) => store.outbox.push(OutboxMessage {
+            id: ids::hex16(),
+            vendor: Vendor::BeyondIdentity,
+            kind: OutboxKind::CredentialBindingJob,
+            recipient,
+            link,
+            sent_at: rfc3339(now),
+            expire_time: rfc3339(job.expire_time),
+            job_id: Some(id.clone()),
+            identity_id: Some(identity_id),
+        }),
+        (DeliveryMethod::Email, None) => {}
+    }
+    store.jobs.insert(id, job);
+    Ok(Json(response).into_response())
+}
+
+/// `identity_id` may be `-`: every job in the realm.
+pub(crate) async fn list(
+    State(sb): State<Sandbox>,
+    Path((tenant, realm, identity_id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorize(&sb, &headers, &tenant, &realm)?;
+    let query = ListQuery::parse(raw.as_deref())?;
+    if query.filter().is_some() {
+        return Err(FieldViolation::new("filter", "unsupported filter").into());
+    }
+    let now = sb.now();
+    let views: Vec<Value> = sb
+        .store()
+        .jobs
+        .values()
+        .filter(|j| identity_id == "-" || j.identity_id == identity_id)
+        .map(|j| j.view(sb.seed(), now))
+        .collect();
+    let listing = Listing {
+        kind: "credential_binding_jobs",
+        default_size: 20,
+        max_size: 200,
+    };
+    let page = listing.page(views, &query)?;
+    let mut body = json!({
+        "credential_binding_jobs": page.items,
+        "total_size": page.total_size,
+    });
+    if let Some(token) = page.next_page_token {
+        body["next_page_token"] = json!(token);
+    }
+    Ok(Json(body).into_response())
+}
+
+/// `GET …/credential-binding-jobs/{id}` (the bare job), or the link itself,
+/// `…/{id}:invokeAuthenticator?token=…`, which a person opens in a browser.
+pub(crate) async fn get(
+    State(sb): State<Sandbox>,
+    Path((tenant, realm, identity_id, job_id)): Path<(String, String, String, String)>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(job_id) = job_id.strip_suffix(":invokeAuthenticator") {
+        return Ok(invoke_authenticator(
+            &sb,
+            &identity_id,
+            job_id,
+            raw.as_deref(),
+        ));
+    }
+    authorize(&sb, &headers, &tenant, &realm)?;
+    let now = sb.now();
+    let store = sb.store();
+    let job = store
+        .jobs
+        .get(&job_id)
+        .filter(|j| j.identity_id == identity_id)
+        .ok_or_else(|| job_not_found(&job_id))?;
+    Ok(Json(job.view(sb.seed(), now)).into_response())
+}
+
+/// `POST …/credential-binding-jobs/{id}:revoke`: the path segment carries
+/// the verb, Google API style.
+pub(crate) async fn post_verb(
+    State(sb): State<Sandbox>,
+    Path((tenant, realm, identity_id, segment)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    authorize(&sb, &headers, &tenant, &realm)?;
+    let Some(job_id) = segment.strip_suffix(":revoke") else {
+        return Err(ApiError::plain(StatusCode::NOT_FOUND, "not found"));
+    };
+    // The request body is an empty object, or nothing at all.
+    if !body.iter().all(u8::is_ascii_whitespace) {
+        match parse_json(&body)? {
+            Value::Object(fields) => {
+                if let Some(key) = fields.keys().next() {
+                    return Err(FieldViolation::new(key.as_str(), "unknown field").into());
+                }
+            }
+            _ => return Err(ApiError::malformed()),
+        }
+    }
+    let now = sb.now();
+    let mut store = sb.store();
+    let job = store
+        .jobs
+        .get_mut(job_id)
+        .filter(|j| j.identity_id == identity_id)
+        .ok_or_else(|| job_not_found(job_id))?;
+    let why = match job.state_at(now) {
+        JobState::Complete => "credential binding job is already complete",
+        JobState::Expired => "credential binding job has expired",
+        JobState::Revoked => "credential binding job is already revoked",
+        JobState::FailedToSend => "credential binding job failed to send",
+        _ => {
+            job.state = JobState::Revoked;
+            job.update_time = now;
+            return Ok(Json(job.view(sb.seed(), now)).into_response());
+        }
+    };
+    Err(ApiError::about(
+        StatusCode::CONFLICT,
+        Resource::CredentialBindingJob,
+        job_id,
+        why,
+    ))
+}
+
+fn invoke_authenticator(
+    sb: &Sandbox,
+    identity_id: &str,
+    job_id: &str,
+    query: Option<&str>,
+) -> Response {
+    let token = query
+        .and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "token"))
+        .map(|(_, v)| v);
+    let now = sb.now();
+    let store = sb.store();
+    let job = store.jobs.get(job_id).filter(|j| {
+        j.identity_id == identity_id && token.as_deref() == Some(j.link_token.as_str())
+    });
+    match job {
+        Some(job) => {
+            let recipient = store
+                .identities
+                .get(identity_id)
+                .and_then(|i| i.email().or(i.username()))
+                .unwrap_or(identity_id);
+            page::job_link(job, recipient, now).into_response()
+        }
+        None => page::invalid_link().into_response(),
+    }
+}
+
+fn job_not_found(id: &str) -> ApiError {
+    ApiError::not_found(Resource::CredentialBindingJob, id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_uris_must_be_absolute() {
+        assert!(is_absolute_uri("http://example.com/callback"));
+        assert!(is_absolute_uri("myapp+x://done"));
+        assert!(!is_absolute_uri("/callback"));
+        assert!(!is_absolute_uri("://x"));
+        assert!(!is_absolute_uri("http://"));
+    }
+}

@@ -1,0 +1,208 @@
+//! `/_sandbox/*`: the test controls over HTTP, for scripts and for tests
+//! that run the sandbox as a separate process.
+
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::clock::rfc3339;
+use crate::faults::Fault;
+use crate::page;
+use crate::sandbox::{CompleteError, Sandbox};
+
+pub(crate) fn routes() -> Router<Sandbox> {
+    Router::new()
+        .route("/", get(outbox_page))
+        .route("/_sandbox/seed", get(seed))
+        .route("/_sandbox/outbox", get(outbox))
+        .route("/_sandbox/links/:id", get(link))
+        .route("/_sandbox/requests", get(requests).delete(clear_requests))
+        .route(
+            "/_sandbox/faults",
+            get(faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/_sandbox/latency", post(latency))
+        .route("/_sandbox/rate-limit", post(rate_limit))
+        .route("/_sandbox/clock", get(clock))
+        .route("/_sandbox/clock/advance", post(advance_clock))
+        .route("/_sandbox/jobs/:id/complete", post(complete_job))
+        .route("/_sandbox/bindid/failing-targets", post(fail_target))
+        .route("/_sandbox/reset", post(reset))
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, &e.to_string()))
+}
+
+fn ok() -> Response {
+    Json(json!({ "ok": true })).into_response()
+}
+
+async fn outbox_page(State(sb): State<Sandbox>) -> Html<String> {
+    page::outbox(&sb)
+}
+
+async fn seed(State(sb): State<Sandbox>) -> Response {
+    Json(sb.seed().clone()).into_response()
+}
+
+async fn outbox(State(sb): State<Sandbox>) -> Response {
+    Json(sb.outbox()).into_response()
+}
+
+async fn link(State(sb): State<Sandbox>, Path(id): Path<String>) -> Response {
+    match sb.outbox().iter().find(|m| m.id == id) {
+        Some(message) => page::message(message).into_response(),
+        None => page::invalid_link(),
+    }
+}
+
+async fn requests(State(sb): State<Sandbox>) -> Response {
+    Json(sb.requests()).into_response()
+}
+
+async fn clear_requests(State(sb): State<Sandbox>) -> Response {
+    sb.clear_requests();
+    ok()
+}
+
+async fn faults(State(sb): State<Sandbox>) -> Response {
+    Json(sb.faults()).into_response()
+}
+
+async fn add_fault(State(sb): State<Sandbox>, body: Bytes) -> Response {
+    let fault: Fault = match parse(&body) {
+        Ok(fault) => fault,
+        Err(response) => return response,
+    };
+    if let Some(status) = fault.status {
+        if StatusCode::from_u16(status).is_err() {
+            return error(StatusCode::BAD_REQUEST, "status is not an HTTP status");
+        }
+    }
+    sb.add_fault(fault);
+    ok()
+}
+
+async fn clear_faults(State(sb): State<Sandbox>) -> Response {
+    sb.clear_faults();
+    ok()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Latency {
+    ms: u64,
+}
+
+async fn latency(State(sb): State<Sandbox>, body: Bytes) -> Response {
+    match parse::<Latency>(&body) {
+        Ok(l) => {
+            sb.set_latency(l.ms);
+            ok()
+        }
+        Err(response) => response,
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimit {
+    per_second: u32,
+}
+
+async fn rate_limit(State(sb): State<Sandbox>, body: Bytes) -> Response {
+    match parse::<RateLimit>(&body) {
+        Ok(r) => {
+            sb.set_rate_limit(r.per_second);
+            ok()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn clock(State(sb): State<Sandbox>) -> Response {
+    Json(json!({
+        "now": rfc3339(sb.now()),
+        "offset_seconds": sb.clock_offset().as_secs_f64(),
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advance {
+    seconds: f64,
+}
+
+async fn advance_clock(State(sb): State<Sandbox>, body: Bytes) -> Response {
+    let advance = match parse::<Advance>(&body) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    // The clock only moves forward: expiry is one-way.
+    let Ok(by) = Duration::try_from_secs_f64(advance.seconds) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "seconds must be a non-negative number",
+        );
+    };
+    sb.advance_clock(by);
+    clock(State(sb)).await
+}
+
+/// A browser posting the link page's form is sent back to the outbox; a
+/// script gets the job as JSON.
+async fn complete_job(
+    State(sb): State<Sandbox>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let from_form = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    match sb.try_complete_job(&id) {
+        Ok(_) if from_form => Redirect::to("/").into_response(),
+        Ok(job) => Json(job).into_response(),
+        Err(CompleteError::NotFound) => error(StatusCode::NOT_FOUND, "no such job"),
+        Err(CompleteError::Finished(state)) => error(
+            StatusCode::CONFLICT,
+            &format!("the job is {}", json!(state).as_str().unwrap_or("finished")),
+        ),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FailingTarget {
+    target: String,
+}
+
+async fn fail_target(State(sb): State<Sandbox>, body: Bytes) -> Response {
+    match parse::<FailingTarget>(&body) {
+        Ok(t) => {
+            sb.fail_bindid_target(&t.target);
+            ok()
+        }
+        Err(response) => response,
+    }
+}
+
+async fn reset(State(sb): State<Sandbox>) -> Response {
+    sb.reset();
+    ok()
+}

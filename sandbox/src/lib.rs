@@ -1,0 +1,35 @@
+//! `enroll-sandbox`: a local, stateful stand-in for the Beyond Identity v1
+//! API and the Transmit BindID management API on one loopback origin, with
+//! an outbox of every link it "sent" and controls for tests (faults, rate
+//! limit, clock).
+//!
+//! In tests, start one with [`SandboxHandle::spawn`]; the binary serves one
+//! with [`serve`].
+
+mod beyond_identity;
+mod bindid;
+mod body;
+mod clock;
+mod controls;
+mod faults;
+mod handle;
+mod ids;
+mod oauth;
+mod outbox;
+mod page;
+mod ratelimit;
+mod requests;
+mod sandbox;
+mod seed;
+mod server;
+mod state;
+mod sync;
+mod vendor;
+
+pub use faults::{Fault, FaultMode};
+pub use handle::{SandboxConfig, SandboxHandle};
+pub use outbox::{OutboxKind, OutboxMessage};
+pub use requests::{RequestRecord, Vendor};
+pub use sandbox::Sandbox;
+pub use seed::{Seed, SeedIdentity};
+pub use server::serve;

@@ -1,0 +1,35 @@
+//! One token bucket shared by every vendor endpoint.
+
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+
+use crate::sync::lock;
+
+#[derive(Default)]
+pub(crate) struct RateLimit {
+    limiter: Mutex<Option<DefaultDirectRateLimiter>>,
+}
+
+impl RateLimit {
+    /// `0` turns the limit off. The bucket holds one second's worth of
+    /// requests, so a burst of `per_second` passes and the next one waits.
+    pub(crate) fn set(&self, per_second: u32) {
+        *lock(&self.limiter) =
+            NonZeroU32::new(per_second).map(|n| RateLimiter::direct(Quota::per_second(n)));
+    }
+
+    /// `Err` carries how long until a request would be let through.
+    pub(crate) fn check(&self) -> Result<(), Duration> {
+        let limiter = lock(&self.limiter);
+        match limiter.as_ref() {
+            None => Ok(()),
+            Some(limiter) => limiter
+                .check()
+                .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now())),
+        }
+    }
+}

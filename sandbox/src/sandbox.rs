@@ -1,0 +1,217 @@
+//! The sandbox itself: seed, clock, data and test controls, shared by the
+//! HTTP handlers, the `/_sandbox` control endpoints and `SandboxHandle`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use serde_json::Value;
+
+use crate::clock::Clock;
+use crate::faults::{Fault, Faults};
+use crate::ids;
+use crate::outbox::OutboxMessage;
+use crate::ratelimit::RateLimit;
+use crate::requests::RequestRecord;
+use crate::seed::Seed;
+use crate::state::{JobState, Store};
+use crate::sync::lock;
+
+/// A cheap handle to one sandbox's state; clones share it.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    base_url: String,
+    seed: Seed,
+    clock: Clock,
+    store: Mutex<Store>,
+    log: Mutex<Vec<RequestRecord>>,
+    faults: Mutex<Faults>,
+    rate_limit: RateLimit,
+    latency_ms: AtomicU64,
+}
+
+/// Why a job could not be marked complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CompleteError {
+    NotFound,
+    Finished(JobState),
+}
+
+impl Sandbox {
+    /// `base_url` is the origin the sandbox is reachable at; links in the
+    /// outbox point there.
+    pub fn new(base_url: impl Into<String>, seed: Seed) -> Sandbox {
+        let store = Store::new(&seed);
+        Sandbox {
+            inner: Arc::new(Inner {
+                base_url: base_url.into(),
+                seed,
+                clock: Clock::default(),
+                store: Mutex::new(store),
+                log: Mutex::new(Vec::new()),
+                faults: Mutex::new(Faults::default()),
+                rate_limit: RateLimit::default(),
+                latency_ms: AtomicU64::new(0),
+            }),
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    pub fn seed(&self) -> &Seed {
+        &self.inner.seed
+    }
+
+    /// The provider's environment variables that point it at this sandbox.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let url = self.url();
+        let seed = self.seed();
+        [
+            ("BEYOND_IDENTITY_API_URL", url),
+            ("BEYOND_IDENTITY_AUTH_URL", url),
+            ("BEYOND_IDENTITY_TENANT_ID", &seed.tenant_id),
+            ("BEYOND_IDENTITY_REALM_ID", &seed.realm_id),
+            ("BEYOND_IDENTITY_APPLICATION_ID", &seed.application_id),
+            ("BEYOND_IDENTITY_CLIENT_ID", &seed.client_id),
+            ("BEYOND_IDENTITY_CLIENT_SECRET", &seed.client_secret),
+            ("BINDID_ADMIN_URL", url),
+            ("BINDID_SIGNIN_URL", url),
+            ("BINDID_CREDENTIALS_ID", &seed.bindid_credentials_id),
+            ("BINDID_CREDENTIALS_SECRET", &seed.bindid_credentials_secret),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// Oldest first.
+    pub fn outbox(&self) -> Vec<OutboxMessage> {
+        self.store().outbox.clone()
+    }
+
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.inner.log).clone()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.inner.log).clear();
+    }
+
+    pub fn add_fault(&self, fault: Fault) {
+        lock(&self.inner.faults).add(fault);
+    }
+
+    pub fn clear_faults(&self) {
+        lock(&self.inner.faults).clear();
+    }
+
+    /// The rules not used up yet.
+    pub fn faults(&self) -> Vec<Fault> {
+        lock(&self.inner.faults).pending()
+    }
+
+    /// Requests per second across all vendor endpoints; `0` turns it off.
+    pub fn set_rate_limit(&self, per_second: u32) {
+        self.inner.rate_limit.set(per_second);
+    }
+
+    /// Added to every vendor request.
+    pub fn set_latency(&self, ms: u64) {
+        self.inner.latency_ms.store(ms, Ordering::Relaxed);
+    }
+
+    pub fn advance_clock(&self, by: Duration) {
+        self.inner.clock.advance(by);
+    }
+
+    /// The sandbox clock: real time plus every advance.
+    pub fn now(&self) -> SystemTime {
+        self.inner.clock.now()
+    }
+
+    pub fn clock_offset(&self) -> Duration {
+        self.inner.clock.offset()
+    }
+
+    /// Marks a binding job complete as if its user enrolled a passkey; true
+    /// when the job is complete afterwards.
+    pub fn complete_job(&self, job_id: &str) -> bool {
+        self.try_complete_job(job_id).is_ok()
+    }
+
+    pub(crate) fn try_complete_job(&self, job_id: &str) -> Result<Value, CompleteError> {
+        let now = self.now();
+        let mut store = self.store();
+        let job = store.jobs.get_mut(job_id).ok_or(CompleteError::NotFound)?;
+        match job.state_at(now) {
+            JobState::Complete => {}
+            state if state.is_finished() => return Err(CompleteError::Finished(state)),
+            _ => {
+                job.state = JobState::Complete;
+                job.credential_id = Some(ids::hex16());
+                job.update_time = now;
+            }
+        }
+        Ok(job.view(self.seed(), now))
+    }
+
+    /// From now on, BindID activations to `target` report a failed channel.
+    pub fn fail_bindid_target(&self, target: &str) {
+        self.store()
+            .failing_targets
+            .insert(target.to_ascii_lowercase());
+    }
+
+    /// The job as `GET …/credential-binding-jobs/{id}` returns it.
+    pub fn job(&self, job_id: &str) -> Option<Value> {
+        let now = self.now();
+        let store = self.store();
+        store.jobs.get(job_id).map(|j| j.view(self.seed(), now))
+    }
+
+    pub fn authenticator_config(&self, id: &str) -> Option<Value> {
+        self.store().configs.get(id).map(|c| c.view(self.seed()))
+    }
+
+    /// Deletes a config behind the client's back (drift).
+    pub fn delete_authenticator_config(&self, id: &str) -> bool {
+        self.store().configs.shift_remove(id).is_some()
+    }
+
+    /// Back to the seed: no configs, jobs, messages, log, faults, rate
+    /// limit, latency or clock offset.
+    pub fn reset(&self) {
+        *self.store() = Store::new(self.seed());
+        self.clear_requests();
+        self.clear_faults();
+        self.set_rate_limit(0);
+        self.set_latency(0);
+        self.inner.clock.reset();
+    }
+
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.inner.store)
+    }
+
+    pub(crate) fn record(&self, record: RequestRecord) {
+        lock(&self.inner.log).push(record);
+    }
+
+    pub(crate) fn take_fault(&self, method: &str, path: &str) -> Option<Fault> {
+        lock(&self.inner.faults).take(method, path)
+    }
+
+    pub(crate) fn check_rate_limit(&self) -> Result<(), Duration> {
+        self.inner.rate_limit.check()
+    }
+
+    pub(crate) fn latency(&self) -> Duration {
+        Duration::from_millis(self.inner.latency_ms.load(Ordering::Relaxed))
+    }
+}

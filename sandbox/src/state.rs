@@ -1,0 +1,244 @@
+//! The vendors' data: what a tenant holds, in memory.
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::beyond_identity::config_types::Config;
+use crate::clock::rfc3339;
+use crate::outbox::OutboxMessage;
+use crate::seed::Seed;
+
+/// When the seeded identities were "created", so their reads never change.
+const SEED_TIME: Duration = Duration::from_secs(1_704_067_200); // 2024-01-01T00:00:00Z
+
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pub configs: IndexMap<String, ConfigRecord>,
+    pub identities: IndexMap<String, IdentityRecord>,
+    pub jobs: IndexMap<String, JobRecord>,
+    pub outbox: Vec<OutboxMessage>,
+    /// Beyond Identity access tokens and when they expire.
+    pub bi_tokens: HashMap<String, SystemTime>,
+    pub bindid_tokens: HashMap<String, BindidToken>,
+    /// Lowercased BindID targets whose email channel fails.
+    pub failing_targets: HashSet<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct BindidToken {
+    pub credentials_id: String,
+    pub expires: SystemTime,
+}
+
+impl Store {
+    pub(crate) fn new(seed: &Seed) -> Store {
+        let created = SystemTime::UNIX_EPOCH + SEED_TIME;
+        let identities = seed
+            .identities
+            .iter()
+            .map(|s| {
+                let mut traits = Map::new();
+                traits.insert("type".into(), json!("traits_v0"));
+                traits.insert("username".into(), json!(s.username));
+                if let Some(email) = &s.email {
+                    traits.insert("primary_email_address".into(), json!(email));
+                }
+                let record = IdentityRecord {
+                    id: s.id.clone(),
+                    display_name: display_name_of(&s.username),
+                    status: "active".to_owned(),
+                    traits,
+                    create_time: created,
+                    update_time: created,
+                };
+                (s.id.clone(), record)
+            })
+            .collect();
+        Store {
+            identities,
+            ..Store::default()
+        }
+    }
+
+    pub(crate) fn identity_view(
+        &self,
+        identity: &IdentityRecord,
+        seed: &Seed,
+        now: SystemTime,
+    ) -> Value {
+        let mut view = json!({
+            "id": identity.id,
+            "realm_id": seed.realm_id,
+            "tenant_id": seed.tenant_id,
+            "display_name": identity.display_name,
+            "create_time": rfc3339(identity.create_time),
+            "update_time": rfc3339(identity.update_time),
+            "status": identity.status,
+            "traits": identity.traits,
+        });
+        view["enrollment_status"] = json!(self.enrollment_status(&identity.id, now));
+        view
+    }
+
+    /// Derived from the identity's jobs, as the spec defines the values.
+    fn enrollment_status(&self, identity_id: &str, now: SystemTime) -> &'static str {
+        let states: Vec<JobState> = self
+            .jobs
+            .values()
+            .filter(|j| j.identity_id == identity_id)
+            .map(|j| j.state_at(now))
+            .collect();
+        if states.contains(&JobState::Complete) {
+            "ENROLLED"
+        } else if states.iter().any(|s| !s.is_finished()) {
+            "PENDING"
+        } else {
+            "UNENROLLED"
+        }
+    }
+}
+
+/// `alice` → `Alice`.
+fn display_name_of(username: &str) -> String {
+    let mut chars = username.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ConfigRecord {
+    pub id: String,
+    pub display_name: Option<String>,
+    pub config: Config,
+}
+
+impl ConfigRecord {
+    pub(crate) fn view(&self, seed: &Seed) -> Value {
+        let mut view = json!({
+            "id": self.id,
+            "realm_id": seed.realm_id,
+            "tenant_id": seed.tenant_id,
+            "config": self.config.to_value(),
+        });
+        if let Some(name) = &self.display_name {
+            view["display_name"] = json!(name);
+        }
+        view
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct IdentityRecord {
+    pub id: String,
+    pub display_name: String,
+    pub status: String,
+    /// Validated `Traits_v0` fields, `type` included.
+    pub traits: Map<String, Value>,
+    pub create_time: SystemTime,
+    pub update_time: SystemTime,
+}
+
+impl IdentityRecord {
+    pub(crate) fn username(&self) -> Option<&str> {
+        self.traits.get("username").and_then(Value::as_str)
+    }
+
+    pub(crate) fn email(&self) -> Option<&str> {
+        self.traits
+            .get("primary_email_address")
+            .and_then(Value::as_str)
+            .filter(|e| !e.is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) enum DeliveryMethod {
+    #[serde(rename = "RETURN")]
+    Return,
+    #[serde(rename = "EMAIL")]
+    Email,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[allow(dead_code)] // the spec's full set; the sandbox reaches only some
+pub(crate) enum JobState {
+    LinkSent,
+    LinkOpened,
+    RequestDelivered,
+    Complete,
+    Expired,
+    FailedToSend,
+    Revoked,
+}
+
+impl JobState {
+    pub(crate) fn is_finished(self) -> bool {
+        matches!(
+            self,
+            JobState::Complete | JobState::Expired | JobState::Revoked | JobState::FailedToSend
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct JobRecord {
+    pub id: String,
+    pub identity_id: String,
+    pub delivery_method: DeliveryMethod,
+    pub state: JobState,
+    pub post_binding_redirect_uri: Option<String>,
+    pub authenticator_config_id: Option<String>,
+    pub authenticator_config: Option<Config>,
+    pub credential_id: Option<String>,
+    pub create_time: SystemTime,
+    pub update_time: SystemTime,
+    pub expire_time: SystemTime,
+    /// The `token` query parameter of the job's link.
+    pub link_token: String,
+}
+
+impl JobRecord {
+    /// A job nobody finished reads as `EXPIRED` once its link has expired;
+    /// nothing has to run at that moment.
+    pub(crate) fn state_at(&self, now: SystemTime) -> JobState {
+        if !self.state.is_finished() && now >= self.expire_time {
+            JobState::Expired
+        } else {
+            self.state
+        }
+    }
+
+    pub(crate) fn view(&self, seed: &Seed, now: SystemTime) -> Value {
+        let mut view = json!({
+            "id": self.id,
+            "identity_id": self.identity_id,
+            "realm_id": seed.realm_id,
+            "tenant_id": seed.tenant_id,
+            "delivery_method": self.delivery_method,
+            "state": self.state_at(now),
+            "expire_time": rfc3339(self.expire_time),
+            "create_time": rfc3339(self.create_time),
+            "update_time": rfc3339(self.update_time),
+        });
+        if let Some(id) = &self.authenticator_config_id {
+            view["authenticator_config_id"] = json!(id);
+        }
+        if let Some(config) = &self.authenticator_config {
+            view["authenticator_config"] = json!({ "config": config.to_value() });
+        }
+        if let Some(uri) = &self.post_binding_redirect_uri {
+            view["post_binding_redirect_uri"] = json!(uri);
+        }
+        if let Some(id) = &self.credential_id {
+            view["credential_id"] = json!(id);
+        }
+        view
+    }
+}

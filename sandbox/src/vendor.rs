@@ -1,0 +1,133 @@
+//! What happens around every vendor request: added latency, the rate
+//! limit, injected faults, and the request log.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use tokio::sync::Notify;
+use tokio::time::sleep;
+
+use crate::beyond_identity::error::ApiError;
+use crate::faults::{Fault, FaultMode};
+use crate::requests::{RequestRecord, Vendor};
+use crate::sandbox::Sandbox;
+
+/// Put on every request by the server loop: notifying it closes the
+/// connection without an answer.
+#[derive(Clone)]
+pub(crate) struct ConnectionKill(pub Arc<Notify>);
+
+enum Outcome {
+    Answer(Response),
+    Drop,
+}
+
+pub(crate) async fn layer(State(sb): State<Sandbox>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let Some(vendor) = Vendor::of_path(&path) else {
+        return next.run(request).await;
+    };
+    let method = request.method().as_str().to_owned();
+    let kill = request.extensions().get::<ConnectionKill>().cloned();
+
+    let latency = sb.latency();
+    if !latency.is_zero() {
+        sleep(latency).await;
+    }
+    let outcome = match sb.check_rate_limit() {
+        Err(wait) => Outcome::Answer(too_many_requests(wait)),
+        Ok(()) => match sb.take_fault(&method, &path) {
+            None => Outcome::Answer(next.run(request).await),
+            Some(fault) => apply(&fault, vendor, request, next).await,
+        },
+    };
+    let status = match &outcome {
+        Outcome::Answer(response) => Some(response.status().as_u16()),
+        Outcome::Drop => None,
+    };
+    sb.record(RequestRecord {
+        method,
+        path,
+        status,
+        vendor,
+    });
+    match (outcome, kill) {
+        (Outcome::Answer(response), _) => response,
+        (Outcome::Drop, Some(kill)) => {
+            kill.0.notify_one();
+            // The connection task drops this future along with the socket.
+            std::future::pending().await
+        }
+        (Outcome::Drop, None) => StatusCode::BAD_GATEWAY.into_response(),
+    }
+}
+
+async fn apply(fault: &Fault, vendor: Vendor, request: Request, next: Next) -> Outcome {
+    let delay = Duration::from_millis(fault.latency_ms);
+    let injected = fault.status.map(|s| {
+        fault_response(
+            fault,
+            StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            vendor,
+        )
+    });
+    match fault.mode {
+        FaultMode::Before => {
+            sleep(delay).await;
+            match injected {
+                Some(response) => Outcome::Answer(response),
+                None => Outcome::Answer(next.run(request).await),
+            }
+        }
+        FaultMode::After => {
+            let real = next.run(request).await;
+            sleep(delay).await;
+            Outcome::Answer(injected.unwrap_or(real))
+        }
+        FaultMode::DropBefore => {
+            sleep(delay).await;
+            Outcome::Drop
+        }
+        FaultMode::DropAfter => {
+            let _lost = next.run(request).await;
+            sleep(delay).await;
+            Outcome::Drop
+        }
+    }
+}
+
+/// The rule's body, or the vendor's own error shape: Beyond Identity's
+/// `{code, message}`, BindID's empty body.
+fn fault_response(fault: &Fault, status: StatusCode, vendor: Vendor) -> Response {
+    let mut response = match (&fault.body, vendor) {
+        (Some(body), _) => (status, Json(body.clone())).into_response(),
+        (None, Vendor::BeyondIdentity) => ApiError::status(status).into_response(),
+        (None, Vendor::Bindid) => (status, Body::empty()).into_response(),
+    };
+    if let Some(value) = fault
+        .retry_after
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+    {
+        response.headers_mut().insert(RETRY_AFTER, value);
+    }
+    response
+}
+
+/// 429 with `Retry-After` in whole seconds, rounded up so a client that
+/// waits that long gets through.
+fn too_many_requests(wait: Duration) -> Response {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    let mut response = ApiError::status(StatusCode::TOO_MANY_REQUESTS).into_response();
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+    response
+}

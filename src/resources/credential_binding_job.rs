@@ -1,0 +1,723 @@
+//! `enroll_credential_binding_job`: the Beyond Identity job whose creation
+//! emails an enrollment link (or returns it). Create is the one call that
+//! sends; plan, refresh, import and no-op applies never do.
+
+use super::{api_error, present, split_import_id};
+use crate::api::beyond_identity::{
+    CredentialBindingJob, DeliveryMethod, NewCredentialBindingJob, RealmRef,
+};
+use crate::api::ApiError;
+use crate::logging;
+use crate::provider::{BeyondIdentityContext, ProviderData};
+use crate::schema::attrs::*;
+use crate::schema::plan::{known, known_str, opt, realm_part, replace_if_changed};
+use crate::schema::validate;
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex};
+use tf_provider::schema::Schema;
+use tf_provider::value::{Value, ValueEmpty};
+use tf_provider::{AttributePath, Diagnostics, Resource};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// States after which a job sends nothing more and cannot be revoked.
+const FINISHED: [&str; 3] = ["COMPLETE", "EXPIRED", "REVOKED"];
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    #[serde(default)]
+    pub id: Value<String>,
+    #[serde(default)]
+    pub identity_id: Value<String>,
+    #[serde(default)]
+    pub authenticator_config_id: Value<String>,
+    #[serde(default)]
+    pub delivery_method: Value<String>,
+    #[serde(default)]
+    pub post_binding_redirect_uri: Value<String>,
+    #[serde(default)]
+    pub tenant_id: Value<String>,
+    #[serde(default)]
+    pub realm_id: Value<String>,
+    #[serde(default)]
+    pub triggers: Value<BTreeMap<String, Value<String>>>,
+    #[serde(default)]
+    pub resend_when_expired: Value<bool>,
+    #[serde(default)]
+    pub revoke_on_destroy: Value<bool>,
+    #[serde(default)]
+    pub state: Value<String>,
+    #[serde(default)]
+    pub create_time: Value<String>,
+    #[serde(default)]
+    pub update_time: Value<String>,
+    #[serde(default)]
+    pub expire_time: Value<String>,
+    #[serde(default)]
+    pub credential_id: Value<String>,
+    #[serde(default)]
+    pub credential_binding_link: Value<String>,
+}
+
+pub struct CredentialBindingJobResource {
+    data: Arc<ProviderData>,
+    /// Jobs adopted after an ambiguous create in this process, so two
+    /// resources for the same identity never claim the same job.
+    adopted: Mutex<HashSet<String>>,
+}
+
+impl CredentialBindingJobResource {
+    pub fn new(data: Arc<ProviderData>) -> Self {
+        Self {
+            data,
+            adopted: Mutex::new(HashSet::new()),
+        }
+    }
+}
+
+fn path(name: &'static str) -> AttributePath {
+    AttributePath::new(name)
+}
+
+fn parse_time(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s, &Rfc3339).ok()
+}
+
+/// True when the job can no longer be used and was never completed: the
+/// API says `EXPIRED`, or `expire_time` has passed on an unfinished job.
+pub fn is_expired(state: Option<&str>, expire_time: Option<&str>, now: OffsetDateTime) -> bool {
+    match state {
+        Some("EXPIRED") => true,
+        Some("COMPLETE") | Some("REVOKED") => false,
+        _ => expire_time.and_then(parse_time).is_some_and(|t| t <= now),
+    }
+}
+
+fn validate_config(diags: &mut Diagnostics, c: &State) {
+    for (name, v) in [
+        ("identity_id", &c.identity_id),
+        ("authenticator_config_id", &c.authenticator_config_id),
+        ("tenant_id", &c.tenant_id),
+        ("realm_id", &c.realm_id),
+    ] {
+        if let Some(s) = known_str(v) {
+            if let Err(m) = validate::path_id(s) {
+                diags.error(format!("Invalid {name}"), m, path(name));
+            }
+        }
+    }
+    if let Some(d) = known_str(&c.delivery_method) {
+        if let Err(m) = validate::one_of(d, &["EMAIL", "RETURN"]) {
+            diags.error("Invalid delivery_method", m, path("delivery_method"));
+        }
+    }
+    if let Some(u) = known_str(&c.post_binding_redirect_uri) {
+        if let Err(m) = validate::absolute_url(u) {
+            diags.error(
+                "Invalid post_binding_redirect_uri",
+                m,
+                path("post_binding_redirect_uri"),
+            );
+        }
+    }
+}
+
+/// Copies what the API says about a job onto the state; inputs stay as
+/// they are.
+fn refresh(s: &mut State, job: &CredentialBindingJob) {
+    s.id = Value::Value(job.id.clone());
+    s.state = opt(job.state.clone());
+    s.create_time = opt(job.create_time.clone());
+    s.update_time = opt(job.update_time.clone());
+    s.expire_time = opt(job.expire_time.clone());
+    s.credential_id = opt(job.credential_id.clone());
+}
+
+/// The attribute a create error belongs to, so the user sees which input
+/// to fix.
+fn attribute_for(err: &ApiError) -> Option<AttributePath> {
+    let ApiError::Status(e) = err else {
+        return None;
+    };
+    for v in &e.violations {
+        for name in [
+            "authenticator_config_id",
+            "delivery_method",
+            "post_binding_redirect_uri",
+        ] {
+            if v.field.ends_with(name) {
+                return Some(path(name));
+            }
+        }
+    }
+    match (e.status, e.resource_type.as_deref()) {
+        (404, Some(t)) if t.to_ascii_lowercase().contains("authenticator") => {
+            Some(path("authenticator_config_id"))
+        }
+        (404, _) | (422, _) => Some(path("identity_id")),
+        (400, _) if e.message.to_ascii_lowercase().contains("authenticator") => {
+            Some(path("authenticator_config_id"))
+        }
+        _ => None,
+    }
+}
+
+/// A create whose answer was lost may still have sent the email.
+fn ambiguous(err: &ApiError) -> bool {
+    match err {
+        ApiError::Timeout { .. } | ApiError::Transport { .. } => true,
+        ApiError::Status(e) => matches!(e.status, 500 | 502 | 504),
+        _ => false,
+    }
+}
+
+fn realm_of(diags: &mut Diagnostics, bi: &BeyondIdentityContext, s: &State) -> Option<RealmRef> {
+    match bi.realm(known_str(&s.tenant_id), known_str(&s.realm_id)) {
+        Ok(r) => Some(r),
+        Err(m) => {
+            diags.root_error("Missing tenant or realm", m);
+            None
+        }
+    }
+}
+
+fn bool_or(config: &Value<bool>, default: bool) -> Value<bool> {
+    match config {
+        Value::Null => Value::Value(default),
+        other => *other,
+    }
+}
+
+impl CredentialBindingJobResource {
+    /// After an ambiguous failure, the job this attempt created, if the API
+    /// lists one: same authenticator config and delivery method, created
+    /// since the attempt began, not claimed by another resource.
+    async fn adopt(
+        &self,
+        bi: &BeyondIdentityContext,
+        realm: &RealmRef,
+        identity_id: &str,
+        job: &NewCredentialBindingJob,
+        started: OffsetDateTime,
+    ) -> Result<Option<CredentialBindingJob>, ApiError> {
+        // A little slack for clocks that disagree by a few seconds.
+        let since = started - time::Duration::seconds(60);
+        let jobs = bi
+            .api
+            .list_credential_binding_jobs(realm, identity_id)
+            .await?;
+        let mut adopted = self.adopted.lock().map_err(|_| ApiError::Decode {
+            method: "GET".into(),
+            path: "credential-binding-jobs".into(),
+            detail: "internal lock poisoned".into(),
+        })?;
+        let found = jobs
+            .into_iter()
+            .filter(|j| {
+                j.authenticator_config_id.as_deref() == Some(job.authenticator_config_id.as_str())
+                    && j.delivery_method.as_deref() == Some(job.delivery_method.as_str())
+                    && j.create_time
+                        .as_deref()
+                        .and_then(parse_time)
+                        .is_some_and(|t| t >= since)
+                    && !adopted.contains(&j.id)
+            })
+            .max_by_key(|j| j.create_time.clone());
+        if let Some(j) = &found {
+            adopted.insert(j.id.clone());
+        }
+        Ok(found)
+    }
+}
+
+#[async_trait]
+impl Resource for CredentialBindingJobResource {
+    type State<'a> = Value<State>;
+    type PrivateState<'a> = ValueEmpty;
+    type ProviderMetaState<'a> = ValueEmpty;
+
+    fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
+        Some(Schema {
+            version: 1,
+            block: block(
+                "A Beyond Identity credential binding job: creating it emails the identity a passkey enrollment link (`EMAIL`) or returns the link (`RETURN`). Creation is the only step that sends; plans, refreshes and imports never do. Any change of an input, or of `triggers`, replaces the job and so sends exactly one new link.",
+                [
+                    ("id", computed(string(), "Id of the credential binding job, made by Beyond Identity.")),
+                    ("identity_id", required(string(), "Identity that receives the enrollment link. Changing it sends a new link.")),
+                    ("authenticator_config_id", required(string(), "Authenticator configuration the link enrolls into. Changing it sends a new link.")),
+                    ("delivery_method", optional_computed(string(), "How the link is delivered: `EMAIL` (the default) emails it to the identity's address; `RETURN` only returns it in `credential_binding_link`. Changing it sends a new link.")),
+                    ("post_binding_redirect_uri", optional(string(), "Absolute URL the user is sent to after enrolling. Changing it sends a new link.")),
+                    ("tenant_id", optional_computed(string(), "Tenant of the identity. Defaults to the provider's `tenant_id`; changing it sends a new link.")),
+                    ("realm_id", optional_computed(string(), "Realm of the identity. Defaults to the provider's `realm_id`; changing it sends a new link.")),
+                    ("triggers", optional(map_of_strings(), "Arbitrary values whose change replaces the job, i.e. sends a new link (for example a date to re-invite on).")),
+                    ("resend_when_expired", optional_computed(boolean(), "When true, a job that expired before it was completed is planned for replacement, so the next apply sends a new link. Defaults to false.")),
+                    ("revoke_on_destroy", optional_computed(boolean(), "When true (the default), destroying an unfinished job revokes it so its link stops working; when false, destroy only forgets it.")),
+                    ("state", computed(string(), "State of the job as last read: `LINK_SENT`, `LINK_OPENED`, `REQUEST_DELIVERED`, `COMPLETE`, `EXPIRED`, `FAILED_TO_SEND`, `REVOKED`, or a newer one.")),
+                    ("create_time", computed(string(), "When the job was created (RFC 3339).")),
+                    ("update_time", computed(string(), "When the job last changed (RFC 3339).")),
+                    ("expire_time", computed(string(), "When the link stops working (RFC 3339).")),
+                    ("credential_id", computed(string(), "Credential bound by the job, once the user has enrolled.")),
+                    ("credential_binding_link", sensitive(computed(string(), "The enrollment link, for `RETURN` delivery only. Known only from the create response and kept in state, so protect the state."))),
+                ],
+                [],
+            ),
+        })
+    }
+
+    async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
+        if let Value::Value(c) = &config {
+            validate_config(diags, c);
+        }
+        Some(())
+    }
+
+    async fn read<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        state: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let Value::Value(mut state) = state else {
+            return Some((Value::Null, private));
+        };
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        let realm = realm_of(diags, bi, &state)?;
+        let identity = known_str(&state.identity_id).unwrap_or_default().to_owned();
+        let id = known_str(&state.id).unwrap_or_default().to_owned();
+        match bi
+            .api
+            .get_credential_binding_job(&realm, &identity, &id)
+            .await
+        {
+            Ok(job) => {
+                refresh(&mut state, &job);
+                Some((Value::Value(state), private))
+            }
+            Err(e) if e.is_not_found() => Some((Value::Null, private)),
+            Err(e) => {
+                api_error(diags, "Cannot read the credential binding job", &e, None);
+                None
+            }
+        }
+    }
+
+    async fn plan_create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let mut p = present(diags, proposed)?;
+        let config = present(diags, config)?;
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        p.tenant_id = realm_part(&config.tenant_id, bi.tenant_id.as_ref(), None);
+        p.realm_id = realm_part(&config.realm_id, bi.realm_id.as_ref(), None);
+        if p.tenant_id.is_null() || p.realm_id.is_null() {
+            realm_of(diags, bi, &p)?;
+        }
+        p.delivery_method = match &config.delivery_method {
+            Value::Null => Value::Value("EMAIL".into()),
+            other => other.clone(),
+        };
+        p.resend_when_expired = bool_or(&config.resend_when_expired, false);
+        p.revoke_on_destroy = bool_or(&config.revoke_on_destroy, true);
+        for v in [
+            &mut p.id,
+            &mut p.state,
+            &mut p.create_time,
+            &mut p.update_time,
+            &mut p.expire_time,
+            &mut p.credential_id,
+        ] {
+            *v = Value::Unknown;
+        }
+        p.credential_binding_link = match known_str(&p.delivery_method) {
+            Some("EMAIL") => Value::Null,
+            _ => Value::Unknown,
+        };
+        Some((Value::Value(p), ValueEmpty::Null))
+    }
+
+    async fn plan_update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        proposed: Self::State<'a>,
+        config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>, Vec<AttributePath>)> {
+        let prior = present(diags, prior)?;
+        let mut p = present(diags, proposed)?;
+        let config = present(diags, config)?;
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        p.tenant_id = realm_part(
+            &config.tenant_id,
+            bi.tenant_id.as_ref(),
+            Some(&prior.tenant_id),
+        );
+        p.realm_id = realm_part(
+            &config.realm_id,
+            bi.realm_id.as_ref(),
+            Some(&prior.realm_id),
+        );
+        p.delivery_method = match &config.delivery_method {
+            Value::Null => Value::Value("EMAIL".into()),
+            other => other.clone(),
+        };
+        p.resend_when_expired = bool_or(&config.resend_when_expired, false);
+        p.revoke_on_destroy = bool_or(&config.revoke_on_destroy, true);
+
+        let mut replace = Vec::new();
+        replace_if_changed(
+            &mut replace,
+            "identity_id",
+            &prior.identity_id,
+            &p.identity_id,
+        );
+        replace_if_changed(
+            &mut replace,
+            "authenticator_config_id",
+            &prior.authenticator_config_id,
+            &p.authenticator_config_id,
+        );
+        replace_if_changed(
+            &mut replace,
+            "delivery_method",
+            &prior.delivery_method,
+            &p.delivery_method,
+        );
+        replace_if_changed(
+            &mut replace,
+            "post_binding_redirect_uri",
+            &prior.post_binding_redirect_uri,
+            &p.post_binding_redirect_uri,
+        );
+        replace_if_changed(&mut replace, "tenant_id", &prior.tenant_id, &p.tenant_id);
+        replace_if_changed(&mut replace, "realm_id", &prior.realm_id, &p.realm_id);
+        replace_if_changed(&mut replace, "triggers", &prior.triggers, &p.triggers);
+
+        // Re-send an expired, never completed link only when asked to. The
+        // plan shows `state` going to unknown with "forces replacement",
+        // which is the reason a reader needs.
+        let wants_resend = matches!(p.resend_when_expired, Value::Value(true));
+        if wants_resend
+            && is_expired(
+                known_str(&prior.state),
+                known_str(&prior.expire_time),
+                OffsetDateTime::now_utc(),
+            )
+        {
+            p.state = Value::Unknown;
+            replace.push(path("state"));
+        }
+        Some((Value::Value(p), private, replace))
+    }
+
+    async fn plan_destroy<'a>(
+        &self,
+        _diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<Self::PrivateState<'a>> {
+        Some(private)
+    }
+
+    async fn create<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let mut s = present(diags, planned)?;
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        let realm = realm_of(diags, bi, &s)?;
+        let identity = known_str(&s.identity_id).unwrap_or_default().to_owned();
+        let Some(delivery_method) = known_str(&s.delivery_method).and_then(DeliveryMethod::parse)
+        else {
+            diags.error_short(
+                "delivery_method must be EMAIL or RETURN",
+                path("delivery_method"),
+            );
+            return None;
+        };
+        let job = NewCredentialBindingJob {
+            delivery_method,
+            authenticator_config_id: known_str(&s.authenticator_config_id)
+                .unwrap_or_default()
+                .to_owned(),
+            post_binding_redirect_uri: known(&s.post_binding_redirect_uri).cloned(),
+        };
+        let started = OffsetDateTime::now_utc();
+        let created = match bi
+            .api
+            .create_credential_binding_job(&realm, &identity, &job)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) if delivery_method == DeliveryMethod::Email && ambiguous(&e) => {
+                logging::warn(
+                    "credential_binding_job",
+                    "create failed after the request may have been sent; looking for the job it made",
+                    &[("error", e.to_string().into())],
+                );
+                match self.adopt(bi, &realm, &identity, &job, started).await {
+                    Ok(Some(found)) => {
+                        refresh(&mut s, &found);
+                        s.credential_binding_link = Value::Null;
+                        return Some((Value::Value(s), ValueEmpty::Null));
+                    }
+                    // Nothing was made: the email was not sent, so send once.
+                    Ok(None) => match bi
+                        .api
+                        .create_credential_binding_job(&realm, &identity, &job)
+                        .await
+                    {
+                        Ok(c) => c,
+                        Err(e) => {
+                            api_error(
+                                diags,
+                                "Cannot create the credential binding job",
+                                &e,
+                                attribute_for(&e),
+                            );
+                            return None;
+                        }
+                    },
+                    Err(list_err) => {
+                        api_error(
+                            diags,
+                            "Cannot create the credential binding job",
+                            &e,
+                            attribute_for(&e),
+                        );
+                        diags.root_warning(
+                            "The enrollment email may have been sent",
+                            format!(
+                                "The create request failed ambiguously and listing the identity's jobs failed too ({list_err}). \
+                                 Check the identity's credential binding jobs before applying again."
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+            Err(e) => {
+                api_error(
+                    diags,
+                    "Cannot create the credential binding job",
+                    &e,
+                    attribute_for(&e),
+                );
+                return None;
+            }
+        };
+        refresh(&mut s, &created.credential_binding_job);
+        s.credential_binding_link = match delivery_method {
+            DeliveryMethod::Return => opt(created.credential_binding_link),
+            DeliveryMethod::Email => Value::Null,
+        };
+        Some((Value::Value(s), ValueEmpty::Null))
+    }
+
+    /// Only the provider-side flags can change in place; no request is made.
+    async fn update<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        _prior: Self::State<'a>,
+        planned: Self::State<'a>,
+        _config: Self::State<'a>,
+        private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let planned = present(diags, planned)?;
+        Some((Value::Value(planned), private))
+    }
+
+    async fn destroy<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        prior: Self::State<'a>,
+        _private: Self::PrivateState<'a>,
+        _meta: Self::ProviderMetaState<'a>,
+    ) -> Option<()> {
+        let prior = present(diags, prior)?;
+        if !matches!(prior.revoke_on_destroy, Value::Value(true) | Value::Null) {
+            return Some(());
+        }
+        if known_str(&prior.state).is_some_and(|s| FINISHED.contains(&s)) {
+            return Some(());
+        }
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        let realm = realm_of(diags, bi, &prior)?;
+        let identity = known_str(&prior.identity_id).unwrap_or_default();
+        let id = known_str(&prior.id).unwrap_or_default();
+        match bi
+            .api
+            .revoke_credential_binding_job(&realm, identity, id)
+            .await
+        {
+            Ok(_) => Some(()),
+            // Finished meanwhile (409) or already gone (404): nothing to revoke.
+            Err(e) if matches!(e.status(), Some(409) | Some(404)) => Some(()),
+            Err(e) => {
+                api_error(diags, "Cannot revoke the credential binding job", &e, None);
+                None
+            }
+        }
+    }
+
+    async fn import<'a>(
+        &self,
+        diags: &mut Diagnostics,
+        id: String,
+    ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
+        let parts = match split_import_id(
+            &id,
+            &[4, 2],
+            &[
+                "tenant_id/realm_id/identity_id/job_id",
+                "identity_id/job_id",
+            ],
+        ) {
+            Ok(p) => p,
+            Err(m) => {
+                diags.root_error("Invalid import ID", m);
+                return None;
+            }
+        };
+        let (tenant, realm, identity, job_id) = match parts.as_slice() {
+            [t, r, i, j] => (Some(*t), Some(*r), *i, *j),
+            [i, j] => (None, None, *i, *j),
+            _ => return None,
+        };
+        let clients = self.data.beyond_identity(diags)?;
+        let bi = clients.beyond_identity.as_ref().ok()?;
+        let realm = match bi.realm(tenant, realm) {
+            Ok(r) => r,
+            Err(m) => {
+                diags.root_error("Missing tenant or realm", m);
+                return None;
+            }
+        };
+        let job = match bi
+            .api
+            .get_credential_binding_job(&realm, identity, job_id)
+            .await
+        {
+            Ok(j) => j,
+            Err(e) => {
+                api_error(
+                    diags,
+                    format!("Cannot import credential binding job {job_id:?}"),
+                    &e,
+                    None,
+                );
+                return None;
+            }
+        };
+        let mut s = State {
+            identity_id: Value::Value(
+                job.identity_id
+                    .clone()
+                    .unwrap_or_else(|| identity.to_owned()),
+            ),
+            authenticator_config_id: opt(job.authenticator_config_id.clone()),
+            delivery_method: opt(job.delivery_method.clone()),
+            post_binding_redirect_uri: opt(job.post_binding_redirect_uri.clone()),
+            tenant_id: Value::Value(realm.tenant_id.clone()),
+            realm_id: Value::Value(realm.realm_id.clone()),
+            triggers: Value::Null,
+            resend_when_expired: Value::Value(false),
+            revoke_on_destroy: Value::Value(true),
+            // The link is only ever in the create response.
+            credential_binding_link: Value::Null,
+            ..Default::default()
+        };
+        refresh(&mut s, &job);
+        Some((Value::Value(s), ValueEmpty::Null))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> OffsetDateTime {
+        parse_time(s).unwrap()
+    }
+
+    #[test]
+    fn expiry_follows_state_then_expire_time() {
+        let now = at("2026-01-10T00:00:00Z");
+        assert!(is_expired(Some("EXPIRED"), None, now));
+        assert!(is_expired(
+            Some("LINK_SENT"),
+            Some("2026-01-09T00:00:00Z"),
+            now
+        ));
+        assert!(!is_expired(
+            Some("LINK_SENT"),
+            Some("2026-01-11T00:00:00Z"),
+            now
+        ));
+        assert!(!is_expired(
+            Some("COMPLETE"),
+            Some("2026-01-09T00:00:00Z"),
+            now
+        ));
+        assert!(!is_expired(
+            Some("REVOKED"),
+            Some("2026-01-09T00:00:00Z"),
+            now
+        ));
+        assert!(is_expired(
+            Some("SOMETHING_NEW"),
+            Some("2026-01-09T00:00:00Z"),
+            now
+        ));
+        assert!(!is_expired(Some("LINK_SENT"), Some("garbage"), now));
+    }
+
+    #[test]
+    fn redirect_uri_must_be_absolute() {
+        let mut d = Diagnostics::default();
+        let c = State {
+            post_binding_redirect_uri: Value::Value("/done".into()),
+            delivery_method: Value::Value("SMS".into()),
+            ..Default::default()
+        };
+        validate_config(&mut d, &c);
+        let paths: Vec<String> = d.errors.iter().map(|e| e.attribute.to_string()).collect();
+        assert_eq!(d.errors.len(), 2, "{paths:?}");
+    }
+
+    #[test]
+    fn create_errors_land_on_the_input_to_fix() {
+        let e = |status, body: &str| {
+            ApiError::from_response("POST", "/", status, body.as_bytes(), None)
+        };
+        let on = |err: ApiError| attribute_for(&err).map(|p| p.to_string());
+        assert!(on(e(404, r#"{"code":"not_found","message":"identity not found","details":[{"type":"ResourceInfo","resource_type":"Identity"}]}"#)).unwrap().contains("identity_id"));
+        assert!(on(e(404, r#"{"code":"not_found","message":"x","details":[{"type":"ResourceInfo","resource_type":"AuthenticatorConfig"}]}"#)).unwrap().contains("authenticator_config_id"));
+        assert!(on(e(
+            422,
+            r#"{"code":"unprocessable_entity","message":"identity has no email address"}"#
+        ))
+        .unwrap()
+        .contains("identity_id"));
+        assert!(on(e(400, r#"{"code":"bad_request","message":"m","details":[{"type":"FieldViolations","field_violations":[{"field":"job.authenticator_config_id","description":"not found"}]}]}"#)).unwrap().contains("authenticator_config_id"));
+    }
+}

@@ -1,0 +1,107 @@
+//! The provider's schema, as Terraform reads it, against the product
+//! contract (DESIGN.md): names, kinds, sensitivity, descriptions.
+
+mod common;
+use common::Workspace;
+use serde_json::Value;
+
+fn schema() -> Value {
+    let ws = Workspace::new();
+    ws.write("provider \"enroll\" {}\n");
+    let run = ws.run(&["providers", "schema", "-json"]).ok();
+    let all: Value = serde_json::from_str(&run.stdout).expect("schema JSON");
+    all["provider_schemas"]
+        .as_object()
+        .and_then(|m| m.values().next().cloned())
+        .expect("one provider")
+}
+
+/// (name, required, optional, computed, sensitive)
+type Expect<'a> = (&'a str, bool, bool, bool, bool);
+
+fn check_block(what: &str, block: &Value, expected: &[Expect]) {
+    let attrs = block["attributes"].as_object().expect("attributes");
+    for (name, required, optional, computed, sensitive) in expected {
+        let a = attrs
+            .get(*name)
+            .unwrap_or_else(|| panic!("{what}: attribute {name} is missing"));
+        let flag = |k: &str| a.get(k).and_then(Value::as_bool).unwrap_or(false);
+        assert_eq!(flag("required"), *required, "{what}.{name} required");
+        assert_eq!(flag("optional"), *optional, "{what}.{name} optional");
+        assert_eq!(flag("computed"), *computed, "{what}.{name} computed");
+        assert_eq!(flag("sensitive"), *sensitive, "{what}.{name} sensitive");
+    }
+    for (name, a) in attrs {
+        let d = a["description"].as_str().unwrap_or_default();
+        assert!(
+            d.len() > 15 && d.ends_with('.'),
+            "{what}.{name} needs a real sentence as description, has {d:?}"
+        );
+    }
+}
+
+#[test]
+fn provider_schema_matches_the_contract() {
+    let s = schema();
+    let p = &s["provider"]["block"];
+    check_block(
+        "provider",
+        p,
+        &[
+            ("request_timeout", false, true, false, false),
+            ("max_retries", false, true, false, false),
+        ],
+    );
+    let bi = &p["block_types"]["beyond_identity"];
+    assert_eq!(bi["max_items"], 1);
+    check_block(
+        "beyond_identity",
+        &bi["block"],
+        &[
+            ("region", false, true, false, false),
+            ("api_url", false, true, false, false),
+            ("auth_url", false, true, false, false),
+            ("tenant_id", false, true, false, false),
+            ("realm_id", false, true, false, false),
+            ("api_token", false, true, false, true),
+            ("application_id", false, true, false, false),
+            ("client_id", false, true, false, false),
+            ("client_secret", false, true, false, true),
+        ],
+    );
+    let bd = &p["block_types"]["bindid"];
+    assert_eq!(bd["max_items"], 1);
+    check_block(
+        "bindid",
+        &bd["block"],
+        &[
+            ("environment", false, true, false, false),
+            ("admin_url", false, true, false, false),
+            ("signin_url", false, true, false, false),
+            ("credentials_id", false, true, false, false),
+            ("credentials_secret", false, true, false, true),
+            ("access_token", false, true, false, true),
+        ],
+    );
+}
+
+#[test]
+fn authenticator_config_schema_matches_the_contract() {
+    let s = schema();
+    let r = &s["resource_schemas"]["enroll_authenticator_config"]["block"];
+    check_block(
+        "enroll_authenticator_config",
+        r,
+        &[
+            ("id", false, false, true, false),
+            ("tenant_id", false, true, true, false),
+            ("realm_id", false, true, true, false),
+            ("type", true, false, false, false),
+            ("display_name", false, true, true, false),
+            ("trusted_origins", false, true, true, false),
+            ("authentication_methods", false, true, true, false),
+            ("invoke_url", false, true, false, false),
+            ("invocation_type", false, true, true, false),
+        ],
+    );
+}
