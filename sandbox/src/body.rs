@@ -5,6 +5,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::strict::Strict;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct FieldViolation {
     pub field: String,
@@ -34,8 +36,13 @@ impl From<FieldViolation> for BodyError {
     }
 }
 
+/// Every request body of both APIs is a JSON object.
 pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, BodyError> {
-    serde_json::from_slice(bytes).map_err(|e| BodyError::Malformed(e.to_string()))
+    match serde_json::from_slice(bytes) {
+        Ok(Value::Object(fields)) => Ok(Value::Object(fields)),
+        Ok(_) => Err(BodyError::Malformed("the body is not a JSON object".into())),
+        Err(e) => Err(BodyError::Malformed(e.to_string())),
+    }
 }
 
 /// Deserializes `value`, naming the offending field as `prefix.path`.
@@ -43,7 +50,7 @@ pub(crate) fn from_value<T: DeserializeOwned>(
     value: Value,
     prefix: &str,
 ) -> Result<T, FieldViolation> {
-    serde_path_to_error::deserialize(value).map_err(|err| {
+    serde_path_to_error::deserialize(Strict(value)).map_err(|err| {
         let path = err.path().to_string();
         let path = if path == "." { String::new() } else { path };
         let message = err.into_inner().to_string();
@@ -109,6 +116,26 @@ mod tests {
     fn an_unknown_field_is_named_with_its_full_path() {
         let err = from_value::<Outer>(json!({"inner": {"name": "x", "nmae": 1}}), "").unwrap_err();
         assert_eq!(err, FieldViolation::new("inner.nmae", "unknown field"));
+    }
+
+    #[test]
+    fn an_array_is_not_taken_for_a_struct() {
+        let err = from_value::<Outer>(json!({"inner": ["x", []]}), "").unwrap_err();
+        assert_eq!(err.field, "inner");
+        assert!(
+            err.description.contains("expected an object"),
+            "{}",
+            err.description
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_an_object_is_malformed() {
+        assert!(matches!(parse_json(b"[]"), Err(BodyError::Malformed(_))));
+        assert!(matches!(
+            parse_json(b"{\"a\":"),
+            Err(BodyError::Malformed(_))
+        ));
     }
 
     #[test]

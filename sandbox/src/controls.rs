@@ -43,8 +43,13 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, &e.to_string()))
+/// The body, or the reason it is not what the control takes.
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| e.to_string())
+}
+
+fn bad_request(message: String) -> Response {
+    error(StatusCode::BAD_REQUEST, &message)
 }
 
 fn ok() -> Response {
@@ -86,7 +91,7 @@ async fn faults(State(sb): State<Sandbox>) -> Response {
 async fn add_fault(State(sb): State<Sandbox>, body: Bytes) -> Response {
     let fault: Fault = match parse(&body) {
         Ok(fault) => fault,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     if let Some(status) = fault.status {
         if StatusCode::from_u16(status).is_err() {
@@ -114,7 +119,7 @@ async fn latency(State(sb): State<Sandbox>, body: Bytes) -> Response {
             sb.set_latency(l.ms);
             ok()
         }
-        Err(response) => response,
+        Err(message) => bad_request(message),
     }
 }
 
@@ -130,7 +135,7 @@ async fn rate_limit(State(sb): State<Sandbox>, body: Bytes) -> Response {
             sb.set_rate_limit(r.per_second);
             ok()
         }
-        Err(response) => response,
+        Err(message) => bad_request(message),
     }
 }
 
@@ -151,7 +156,7 @@ struct Advance {
 async fn advance_clock(State(sb): State<Sandbox>, body: Bytes) -> Response {
     let advance = match parse::<Advance>(&body) {
         Ok(a) => a,
-        Err(response) => return response,
+        Err(message) => return bad_request(message),
     };
     // The clock only moves forward: expiry is one-way.
     let Ok(by) = Duration::try_from_secs_f64(advance.seconds) else {
@@ -198,7 +203,7 @@ async fn fail_target(State(sb): State<Sandbox>, body: Bytes) -> Response {
             sb.fail_bindid_target(&t.target);
             ok()
         }
-        Err(response) => response,
+        Err(message) => bad_request(message),
     }
 }
 

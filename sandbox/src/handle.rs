@@ -166,3 +166,23 @@ impl Drop for SandboxHandle {
         self.shut_down();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_handle_can_be_shared_between_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<SandboxHandle>();
+    }
+
+    #[test]
+    fn a_stopped_sandbox_no_longer_accepts_connections() {
+        let handle = SandboxHandle::spawn(SandboxConfig::default()).unwrap();
+        let address = handle.url().trim_start_matches("http://").to_owned();
+        assert!(std::net::TcpStream::connect(&address).is_ok());
+        handle.stop();
+        assert!(std::net::TcpStream::connect(&address).is_err());
+    }
+}

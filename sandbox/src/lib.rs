@@ -23,6 +23,7 @@ mod sandbox;
 mod seed;
 mod server;
 mod state;
+mod strict;
 mod sync;
 mod vendor;
 

@@ -31,6 +31,7 @@ fn router(sandbox: Sandbox) -> Router {
         .merge(bindid::routes())
         .merge(controls::routes())
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
             sandbox.clone(),
             vendor::layer,
@@ -44,6 +45,15 @@ async fn not_found(uri: Uri) -> Response {
             ApiError::plain(StatusCode::NOT_FOUND, "not found").into_response()
         }
         _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+async fn method_not_allowed(uri: Uri) -> Response {
+    match Vendor::of_path(uri.path()) {
+        Some(Vendor::BeyondIdentity) => {
+            ApiError::status(StatusCode::METHOD_NOT_ALLOWED).into_response()
+        }
+        _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
     }
 }
 

@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::{Env, ALICE};
 use enroll_sandbox::{RequestRecord, Vendor};
@@ -251,4 +251,40 @@ async fn env_points_the_provider_at_the_sandbox() {
     assert_eq!(vars["BEYOND_IDENTITY_TENANT_ID"], "000176d94fd7b4d1");
     assert_eq!(vars["BEYOND_IDENTITY_REALM_ID"], "8b1ac7f1e5b7d6c3");
     assert_eq!(vars.len(), 11);
+}
+
+#[tokio::test]
+async fn global_latency_slows_every_vendor_call() {
+    let env = Env::new();
+    let set = env
+        .http
+        .post(env.url("/_sandbox/latency"))
+        .json(&json!({"ms": 200}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::OK);
+    let started = Instant::now();
+    env.send(env.bi(Method::GET, "/identities")).await;
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    env.sandbox.set_latency(0);
+}
+
+#[tokio::test]
+async fn a_failing_bindid_target_is_set_over_http() {
+    let env = Env::new();
+    env.http
+        .post(env.url("/_sandbox/bindid/failing-targets"))
+        .json(&json!({"target": "Bounce@Example.com"}))
+        .send()
+        .await
+        .unwrap();
+    let token = env.bindid_token().await;
+    let reply = env
+        .send_activation(&token, &env.activation("bounce@example.com"))
+        .await;
+    assert_eq!(
+        reply.json["activationResult"]["channelsResult"][0]["status"],
+        "failed"
+    );
 }

@@ -339,3 +339,54 @@ async fn a_job_under_another_identity_is_404() {
         "CredentialBindingJob"
     );
 }
+
+#[tokio::test]
+async fn an_identity_with_a_pending_job_is_pending() {
+    let env = Env::new();
+    env.email_job().await;
+    let identity = env
+        .send(env.bi(Method::GET, &format!("/identities/{ALICE}")))
+        .await;
+    assert_eq!(identity.json["enrollment_status"], "PENDING");
+}
+
+#[tokio::test]
+async fn an_inline_embedded_config_is_accepted() {
+    let env = Env::new();
+    let reply = env
+        .bi_json(
+            Method::POST,
+            &format!("/identities/{ALICE}/credential-binding-jobs"),
+            json!({"job": {"delivery_method": "RETURN", "authenticator_config": {"config": {
+                "type": "embedded",
+                "invoke_url": "http://localhost:8092",
+                "trusted_origins": [],
+            }}}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json);
+    let job = &reply.json["credential_binding_job"];
+    assert_eq!(job["authenticator_config"]["config"]["type"], "embedded");
+    assert!(job.get("authenticator_config_id").is_none());
+}
+
+#[tokio::test]
+async fn an_inline_hosted_web_config_is_rejected() {
+    let env = Env::new();
+    let reply = env
+        .bi_json(
+            Method::POST,
+            &format!("/identities/{ALICE}/credential-binding-jobs"),
+            json!({"job": {"delivery_method": "RETURN", "authenticator_config": {"config": {
+                "type": "hosted_web",
+                "authentication_methods": [],
+                "trusted_origins": [],
+            }}}}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        violated_field(&reply.json),
+        Some("job.authenticator_config.config.type")
+    );
+}

@@ -61,6 +61,18 @@ pub struct State {
     pub credential_binding_link: Value<String>,
 }
 
+/// Private state: set by import, which cannot know the configured
+/// `triggers`; the first plan after it adopts them without a new link.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Private {
+    #[serde(default)]
+    pub imported: bool,
+}
+
+fn imported(p: &Value<Private>) -> bool {
+    matches!(p, Value::Value(Private { imported: true }))
+}
+
 pub struct CredentialBindingJobResource {
     data: Arc<ProviderData>,
     /// Jobs adopted after an ambiguous create in this process, so two
@@ -235,7 +247,7 @@ impl CredentialBindingJobResource {
 #[async_trait]
 impl Resource for CredentialBindingJobResource {
     type State<'a> = Value<State>;
-    type PrivateState<'a> = ValueEmpty;
+    type PrivateState<'a> = Value<Private>;
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
@@ -341,7 +353,7 @@ impl Resource for CredentialBindingJobResource {
             Some("EMAIL") => Value::Null,
             _ => Value::Unknown,
         };
-        Some((Value::Value(p), ValueEmpty::Null))
+        Some((Value::Value(p), Value::Null))
     }
 
     async fn plan_update<'a>(
@@ -402,7 +414,9 @@ impl Resource for CredentialBindingJobResource {
         );
         replace_if_changed(&mut replace, "tenant_id", &prior.tenant_id, &p.tenant_id);
         replace_if_changed(&mut replace, "realm_id", &prior.realm_id, &p.realm_id);
-        replace_if_changed(&mut replace, "triggers", &prior.triggers, &p.triggers);
+        if !(imported(&private) && prior.triggers.is_null()) {
+            replace_if_changed(&mut replace, "triggers", &prior.triggers, &p.triggers);
+        }
 
         // Re-send an expired, never completed link only when asked to. The
         // plan shows `state` going to unknown with "forces replacement",
@@ -476,7 +490,7 @@ impl Resource for CredentialBindingJobResource {
                     Ok(Some(found)) => {
                         refresh(&mut s, &found);
                         s.credential_binding_link = Value::Null;
-                        return Some((Value::Value(s), ValueEmpty::Null));
+                        return Some((Value::Value(s), Value::Null));
                     }
                     // Nothing was made: the email was not sent, so send once.
                     Ok(None) => match bi
@@ -528,21 +542,22 @@ impl Resource for CredentialBindingJobResource {
             DeliveryMethod::Return => opt(created.credential_binding_link),
             DeliveryMethod::Email => Value::Null,
         };
-        Some((Value::Value(s), ValueEmpty::Null))
+        Some((Value::Value(s), Value::Null))
     }
 
-    /// Only the provider-side flags can change in place; no request is made.
+    /// Only the provider-side flags (and an imported job's triggers) change
+    /// in place; no request is made.
     async fn update<'a>(
         &self,
         diags: &mut Diagnostics,
         _prior: Self::State<'a>,
         planned: Self::State<'a>,
         _config: Self::State<'a>,
-        private: Self::PrivateState<'a>,
+        _private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let planned = present(diags, planned)?;
-        Some((Value::Value(planned), private))
+        Some((Value::Value(planned), Value::Null))
     }
 
     async fn destroy<'a>(
@@ -647,7 +662,7 @@ impl Resource for CredentialBindingJobResource {
             ..Default::default()
         };
         refresh(&mut s, &job);
-        Some((Value::Value(s), ValueEmpty::Null))
+        Some((Value::Value(s), Value::Value(Private { imported: true })))
     }
 }
 

@@ -47,14 +47,14 @@ pub fn replace_if_changed<T: PartialEq>(
     }
 }
 
-/// Optional+computed: the configured value, else the prior one, else unknown.
+/// Optional+computed: the configured value; else, on update, the prior
+/// one (even when that is null: the API chose no value); else, on create,
+/// unknown until the API answers.
 pub fn config_or_prior<T: Clone>(config: &Value<T>, prior: Option<&Value<T>>) -> Value<T> {
-    match config {
-        Value::Null => match prior {
-            Some(Value::Value(v)) => Value::Value(v.clone()),
-            _ => Value::Unknown,
-        },
-        other => other.clone(),
+    match (config, prior) {
+        (Value::Null, Some(p)) => p.clone(),
+        (Value::Null, None) => Value::Unknown,
+        (other, _) => other.clone(),
     }
 }
 

@@ -192,3 +192,58 @@ pub fn identity_id(ws: &Workspace, username: &str) -> String {
         .map(|i| i.id.clone())
         .unwrap_or_else(|| panic!("no seeded identity {username}"))
 }
+
+/// Diagnostics from a `-json` run: (severity, summary, detail, snippet code).
+pub fn diagnostics(run: &Run) -> Vec<serde_json::Value> {
+    run.stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "diagnostic")
+        .map(|v| v["diagnostic"].clone())
+        .collect()
+}
+
+/// The first error diagnostic's source line (where Terraform points), its
+/// summary and detail, for asserting which attribute an error is on.
+#[track_caller]
+pub fn error_on(run: &Run) -> (String, String) {
+    let diags = diagnostics(run);
+    let e = diags
+        .iter()
+        .find(|d| d["severity"] == "error")
+        .unwrap_or_else(|| panic!("no error diagnostic in:\n{}", run.all()));
+    let code = e["snippet"]["code"].as_str().unwrap_or_default().to_owned();
+    let text = format!(
+        "{}\n{}",
+        e["summary"].as_str().unwrap_or_default(),
+        e["detail"].as_str().unwrap_or_default()
+    );
+    (code, text)
+}
+
+impl Workspace {
+    pub fn plan_json(&self) -> Run {
+        self.run(&["plan", "-json", "-input=false", "-detailed-exitcode"])
+    }
+
+    pub fn apply_json(&self) -> Run {
+        self.run(&["apply", "-json", "-input=false", "-auto-approve"])
+    }
+
+    /// Emails (credential binding jobs) the sandbox sent.
+    pub fn emails(&self) -> usize {
+        self.sandbox
+            .outbox()
+            .iter()
+            .filter(|m| m.job_id.is_some())
+            .count()
+    }
+
+    pub fn requests_matching(&self, method: &str, path_contains: &str) -> usize {
+        self.sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.method == method && r.path.contains(path_contains))
+            .count()
+    }
+}

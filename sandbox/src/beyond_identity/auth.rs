@@ -12,8 +12,9 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use super::error::{ApiError, Resource};
+use crate::ids;
+use crate::oauth::{self, OAuthError};
 use crate::sandbox::Sandbox;
-use crate::{ids, oauth};
 
 const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 
@@ -35,14 +36,10 @@ pub(crate) async fn token(
     let authenticated = basic_credentials(&headers)
         .is_some_and(|(id, secret)| id == seed.client_id && secret == seed.client_secret);
     if !authenticated {
-        return oauth::invalid_client();
+        return OAuthError::invalid_client().into_response();
     }
-    let form = match oauth::form(&headers, &body) {
-        Ok(form) => form,
-        Err(response) => return response,
-    };
-    if let Err(response) = oauth::check_grant(&form) {
-        return response;
+    if let Err(e) = oauth::form(&headers, &body) {
+        return e.into_response();
     }
     let token = ids::opaque_token();
     let expires = sb.now() + TOKEN_LIFETIME;

@@ -126,7 +126,7 @@ pub(crate) async fn update(
         None => None,
         Some(Value::Object(patch)) => {
             let stored = record.config.to_value();
-            let same_type = patch.get("type").map_or(true, |t| *t == stored["type"]);
+            let same_type = patch.get("type").is_none_or(|t| *t == stored["type"]);
             let merged = match stored {
                 Value::Object(mut merged) if same_type => {
                     merged.extend(patch);

@@ -247,9 +247,9 @@ pub(crate) async fn list(
         .identities
         .values()
         .filter(|i| {
-            username.as_deref().map_or(true, |name| {
-                i.username().is_some_and(|u| u.eq_ignore_ascii_case(name))
-            })
+            username
+                .as_deref()
+                .is_none_or(|name| i.username().is_some_and(|u| u.eq_ignore_ascii_case(name)))
         })
         .map(|i| store.identity_view(i, sb.seed(), now))
         .collect();

@@ -84,39 +84,45 @@ struct CompletionLink {
     label: String,
 }
 
-/// BindID documents no error body; this one names the offending field so a
-/// client can show it.
-fn bad_request(field: &str, description: &str) -> Response {
-    let description = if field.is_empty() {
-        description.to_owned()
-    } else {
-        format!("{field}: {description}")
-    };
-    (
-        StatusCode::BAD_REQUEST,
-        Json(json!({ "error": "invalid_request", "error_description": description })),
-    )
-        .into_response()
+enum Rejection {
+    /// 401 with no body, as BindID answers.
+    Unauthorized,
+    /// BindID documents no error body; this one names the offending field
+    /// so a client can show it.
+    BadRequest(FieldViolation),
 }
 
-impl From<FieldViolation> for Response {
+impl From<FieldViolation> for Rejection {
     fn from(v: FieldViolation) -> Self {
-        bad_request(&v.field, &v.description)
+        Rejection::BadRequest(v)
     }
 }
 
-/// 401 with no body, as BindID answers.
-fn unauthorized() -> Response {
-    StatusCode::UNAUTHORIZED.into_response()
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match self {
+            Rejection::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
+            Rejection::BadRequest(v) => {
+                let description = if v.field.is_empty() {
+                    v.description
+                } else {
+                    format!("{}: {}", v.field, v.description)
+                };
+                let body = json!({ "error": "invalid_request", "error_description": description });
+                (StatusCode::BAD_REQUEST, Json(body)).into_response()
+            }
+        }
+    }
 }
 
 pub(crate) async fn send(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
     match send_activation(&sb, &headers, &body) {
-        Ok(response) | Err(response) => response,
+        Ok(response) => response,
+        Err(rejection) => rejection.into_response(),
     }
 }
 
-fn send_activation(sb: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Response, Response> {
+fn send_activation(sb: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Response, Rejection> {
     let now = sb.now();
     let token_credentials = {
         let store = sb.store();
@@ -125,15 +131,15 @@ fn send_activation(sb: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Res
             .filter(|t| t.expires > now)
             .map(|t| t.credentials_id.clone())
     };
-    let token_credentials = token_credentials.ok_or_else(unauthorized)?;
+    let token_credentials = token_credentials.ok_or(Rejection::Unauthorized)?;
     let value = parse_json(body).map_err(|e| match e {
-        BodyError::Malformed(_) => bad_request("", "the body is not valid JSON"),
-        BodyError::Invalid(v) => v.into(),
+        BodyError::Malformed(_) => FieldViolation::new("", "the body is not valid JSON"),
+        BodyError::Invalid(v) => v,
     })?;
     // A token only authorizes requests for the credentials it was issued to.
     if let Some(Value::String(credentials_id)) = value.get("credentialsId") {
         if *credentials_id != token_credentials {
-            return Err(unauthorized());
+            return Err(Rejection::Unauthorized);
         }
     }
     let request: SendActivation = from_value(value, "")?;

@@ -5,11 +5,12 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
+use crate::ids;
+use crate::oauth::{self, OAuthError};
 use crate::sandbox::Sandbox;
 use crate::state::BindidToken;
-use crate::{ids, oauth};
 
 /// BindID management tokens live 30 days.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -17,16 +18,13 @@ const TOKEN_LIFETIME: Duration = Duration::from_secs(30 * 24 * 3600);
 pub(crate) async fn token(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
     let form = match oauth::form(&headers, &body) {
         Ok(form) => form,
-        Err(response) => return response,
+        Err(e) => return e.into_response(),
     };
-    if let Err(response) = oauth::check_grant(&form) {
-        return response;
-    }
     let seed = sb.seed();
     let authenticated = oauth::field(&form, "client_id") == Some(&seed.bindid_credentials_id)
         && oauth::field(&form, "client_secret") == Some(&seed.bindid_credentials_secret);
     if !authenticated {
-        return oauth::invalid_client();
+        return OAuthError::invalid_client().into_response();
     }
     let token = ids::opaque_token();
     let record = BindidToken {
