@@ -105,3 +105,83 @@ fn authenticator_config_schema_matches_the_contract() {
         ],
     );
 }
+
+#[test]
+fn credential_binding_job_schema_matches_the_contract() {
+    let s = schema();
+    let r = &s["resource_schemas"]["enroll_credential_binding_job"]["block"];
+    check_block(
+        "enroll_credential_binding_job",
+        r,
+        &[
+            ("identity_id", true, false, false, false),
+            ("authenticator_config_id", true, false, false, false),
+            ("delivery_method", false, true, true, false),
+            ("post_binding_redirect_uri", false, true, false, false),
+            ("tenant_id", false, true, true, false),
+            ("realm_id", false, true, true, false),
+            ("triggers", false, true, false, false),
+            ("resend_when_expired", false, true, true, false),
+            ("revoke_on_destroy", false, true, true, false),
+            ("id", false, false, true, false),
+            ("state", false, false, true, false),
+            ("create_time", false, false, true, false),
+            ("update_time", false, false, true, false),
+            ("expire_time", false, false, true, false),
+            ("credential_id", false, false, true, false),
+            ("credential_binding_link", false, false, true, true),
+        ],
+    );
+}
+
+#[test]
+fn bindid_activation_schema_matches_the_contract() {
+    let s = schema();
+    let r = &s["resource_schemas"]["enroll_bindid_activation"]["block"];
+    check_block(
+        "enroll_bindid_activation",
+        r,
+        &[
+            ("user_email", true, false, false, false),
+            ("client_id", true, false, false, false),
+            ("verifications", false, true, true, false),
+            ("scopes", false, true, true, false),
+            ("confirmed_user", false, true, true, false),
+            ("custom_message", false, true, false, false),
+            ("secondary_completion_message", false, true, false, false),
+            ("link_validity", false, true, true, false),
+            ("triggers", false, true, false, false),
+            ("resend_when_expired", false, true, true, false),
+            ("id", false, false, true, false),
+            ("status", false, false, true, false),
+            ("sent_at", false, false, true, false),
+            ("expire_time", false, false, true, false),
+            ("channels", false, false, true, false),
+        ],
+    );
+    let alias = &r["block_types"]["alias"];
+    assert_eq!(alias["max_items"], 1);
+    check_block(
+        "alias",
+        &alias["block"],
+        &[
+            ("type", true, false, false, false),
+            ("value", false, true, false, false),
+        ],
+    );
+    let cm = &r["block_types"]["completion_message"];
+    check_block(
+        "completion_message",
+        &cm["block"],
+        &[("text", true, false, false, false)],
+    );
+    let link = &cm["block"]["block_types"]["link"];
+    check_block(
+        "link",
+        &link["block"],
+        &[
+            ("redirect_uri", true, false, false, false),
+            ("label", true, false, false, false),
+        ],
+    );
+}
