@@ -1,0 +1,245 @@
+//! Registry docs, generated from the provider's live schema and the files in
+//! `examples/` (the tfplugindocs layout). The test fails when `docs/`
+//! differs from what it generates; `UPDATE_DOCS=1 cargo test --test docs`
+//! writes them.
+
+mod common;
+use common::Workspace;
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+const RESOURCES: [&str; 3] = [
+    "enroll_authenticator_config",
+    "enroll_bindid_activation",
+    "enroll_credential_binding_job",
+];
+
+/// Why a resource has no `import.sh`.
+fn no_import_reason(resource: &str) -> Option<&'static str> {
+    (resource == "enroll_bindid_activation").then_some(
+        "Import is not supported: BindID has no API to read an activation back, so there is \
+         nothing to import. A sent link cannot be recalled either; destroying the resource only \
+         removes it from state.",
+    )
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()))
+}
+
+fn type_name(t: &Value) -> String {
+    match t {
+        Value::String(s) => match s.as_str() {
+            "string" => "String".into(),
+            "number" => "Number".into(),
+            "bool" => "Boolean".into(),
+            other => other.to_owned(),
+        },
+        Value::Array(a) if a.len() == 2 => {
+            let outer = match a[0].as_str() {
+                Some("list") => "List",
+                Some("set") => "Set",
+                Some("map") => "Map",
+                Some("object") => return "Object".into(),
+                _ => "Dynamic",
+            };
+            format!("{outer} of {}", type_name(&a[1]))
+        }
+        _ => "Dynamic".into(),
+    }
+}
+
+fn object_attrs(t: &Value) -> Option<&serde_json::Map<String, Value>> {
+    let inner = t.as_array()?.get(1)?;
+    let obj = inner.as_array()?;
+    (obj.first()?.as_str()? == "object").then(|| obj.get(1)?.as_object())?
+}
+
+struct Nested {
+    anchor: String,
+    title: String,
+    body: String,
+}
+
+fn render_block(block: &Value, prefix: &str, nested: &mut Vec<Nested>) -> String {
+    let mut sections: [(&str, Vec<String>); 3] = [
+        ("Required", vec![]),
+        ("Optional", vec![]),
+        ("Read-Only", vec![]),
+    ];
+    let empty = serde_json::Map::new();
+    let attrs = block["attributes"].as_object().unwrap_or(&empty);
+    let mut names: Vec<&String> = attrs.keys().collect();
+    names.sort();
+    for name in names {
+        let a = &attrs[name];
+        let flag = |k: &str| a[k].as_bool().unwrap_or(false);
+        let mut kind = type_name(&a["type"]);
+        if flag("sensitive") {
+            kind.push_str(", Sensitive");
+        }
+        let mut line = format!(
+            "- `{name}` ({kind}) {}",
+            a["description"].as_str().unwrap_or_default()
+        );
+        if let Some(fields) = object_attrs(&a["type"]) {
+            let anchor = format!("nestedatt--{prefix}{name}");
+            let _ = write!(line, " (see [below for nested schema](#{anchor}))");
+            let mut keys: Vec<&String> = fields.keys().collect();
+            keys.sort();
+            let body = keys
+                .iter()
+                .map(|k| format!("- `{k}` ({})", type_name(&fields[k.as_str()])))
+                .collect::<Vec<_>>()
+                .join("\n");
+            nested.push(Nested {
+                anchor,
+                title: format!("{prefix}{name}").replace("--", "."),
+                body: format!("Read-Only:\n\n{body}"),
+            });
+        }
+        let idx = if flag("required") {
+            0
+        } else if flag("optional") {
+            1
+        } else {
+            2
+        };
+        sections[idx].1.push(line);
+    }
+    let empty = serde_json::Map::new();
+    let blocks = block["block_types"].as_object().unwrap_or(&empty);
+    let mut bnames: Vec<&String> = blocks.keys().collect();
+    bnames.sort();
+    for name in bnames {
+        let b = &blocks[name];
+        let max = b["max_items"]
+            .as_u64()
+            .map(|m| format!(", Max: {m}"))
+            .unwrap_or_default();
+        let min = b["min_items"].as_u64().unwrap_or(0);
+        let anchor = format!("nestedblock--{prefix}{name}");
+        let line = format!(
+            "- `{name}` (Block List{max}) {} (see [below for nested schema](#{anchor}))",
+            b["block"]["description"].as_str().unwrap_or_default()
+        );
+        sections[if min > 0 { 0 } else { 1 }].1.push(line);
+        let body = render_block(&b["block"], &format!("{prefix}{name}--"), nested);
+        nested.push(Nested {
+            anchor,
+            title: format!("{prefix}{name}").replace("--", "."),
+            body,
+        });
+    }
+    sections
+        .iter()
+        .filter(|(_, lines)| !lines.is_empty())
+        .map(|(title, lines)| format!("{title}:\n\n{}", lines.join("\n")))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+fn render_schema(block: &Value, heading: &str) -> String {
+    let mut nested = Vec::new();
+    let top = render_block(block, "", &mut nested);
+    let mut out = format!(
+        "{heading}\n\n{}",
+        top.replace("Required:", "### Required")
+            .replace("Optional:", "### Optional")
+            .replace("Read-Only:", "### Read-Only")
+    );
+    // Nested schemas in the order tfplugindocs uses: depth first as met.
+    nested.sort_by_key(|n| n.title.matches('.').count());
+    for n in nested {
+        let _ = write!(
+            out,
+            "\n\n<a id=\"{}\"></a>\n### Nested Schema for `{}`\n\n{}",
+            n.anchor, n.title, n.body
+        );
+    }
+    out
+}
+
+fn code(lang: &str, body: &str) -> String {
+    format!("```{lang}\n{}\n```", body.trim_end())
+}
+
+fn first_sentence(s: &str) -> &str {
+    s.split(". ").next().unwrap_or(s).trim_end_matches('.')
+}
+
+fn generate(schema: &Value) -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    let provider_example = read(&root().join("examples/provider/provider.tf"));
+    let index = read(&root().join("templates/index.md.tmpl"))
+        .replace("{{example}}", &code("terraform", &provider_example))
+        .replace(
+            "{{schema}}",
+            &render_schema(&schema["provider"]["block"], "## Schema"),
+        );
+    files.push((
+        root().join("docs/index.md"),
+        index.trim_end().to_owned() + "\n",
+    ));
+
+    for r in RESOURCES {
+        let block = &schema["resource_schemas"][r]["block"];
+        let description = block["description"].as_str().unwrap_or_default();
+        let dir = root().join("examples/resources").join(r);
+        let mut page = format!(
+            "---\npage_title: \"{r} Resource - enroll\"\nsubcategory: \"\"\ndescription: |-\n  {}.\n---\n\n# {r} (Resource)\n\n{description}\n\n## Example Usage\n\n{}\n\n{}\n\n## Import\n\n",
+            first_sentence(description),
+            code("terraform", &read(&dir.join("resource.tf"))),
+            render_schema(block, "## Schema"),
+        );
+        match no_import_reason(r) {
+            Some(reason) => page.push_str(reason),
+            None => {
+                page.push_str("Import is supported using the following syntax:\n\n");
+                page.push_str(&code("shell", &read(&dir.join("import.sh"))));
+            }
+        }
+        files.push((
+            root().join(format!(
+                "docs/resources/{}.md",
+                r.trim_start_matches("enroll_")
+            )),
+            page + "\n",
+        ));
+    }
+    files
+}
+
+#[test]
+fn docs_match_the_schema_and_examples() {
+    let ws = Workspace::new();
+    ws.write("provider \"enroll\" {}\n");
+    let run = ws.run(&["providers", "schema", "-json"]).ok();
+    let all: Value = serde_json::from_str(&run.stdout).expect("schema JSON");
+    let schema = all["provider_schemas"]
+        .as_object()
+        .and_then(|m| m.values().next().cloned())
+        .expect("one provider");
+    let update = std::env::var("UPDATE_DOCS").is_ok_and(|v| v == "1");
+    let mut stale = Vec::new();
+    for (path, want) in generate(&schema) {
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        if have != want {
+            if update {
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(&path, &want).unwrap();
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "docs/ is out of date with the schema or examples: {stale:?}\nRegenerate with: UPDATE_DOCS=1 cargo test --test docs"
+    );
+}
