@@ -94,6 +94,17 @@ impl ApiError {
         }
     }
 
+    /// True when a create may have taken effect although no answer says
+    /// so: the request was written but the answer was lost or was a
+    /// gateway-style failure.
+    pub fn ambiguous(&self) -> bool {
+        match self {
+            ApiError::Timeout { .. } | ApiError::Transport { .. } => true,
+            ApiError::Status(e) => matches!(e.status, 500 | 502 | 504),
+            _ => false,
+        }
+    }
+
     /// Lines a person can act on, for a diagnostic's detail.
     pub fn detail(&self) -> String {
         let mut out = self.to_string();

@@ -1,12 +1,12 @@
 //! `enroll_authenticator_config`: how identities of a realm authenticate
 //! (Beyond Identity authenticator configurations).
 
-use super::{api_error, present, split_import_id};
+use super::{api_error, present, realm_of, split_import_id};
 use crate::api::beyond_identity::{
     AuthenticationMethod, AuthenticatorConfig, AuthenticatorSettings, RealmRef,
     AUTHENTICATION_METHODS,
 };
-use crate::provider::{BeyondIdentityContext, ProviderData};
+use crate::provider::ProviderData;
 use crate::schema::attrs::*;
 use crate::schema::plan::{
     config_or_prior, known, known_list, known_str, opt, realm_part, replace_if_changed, to_list,
@@ -292,16 +292,6 @@ fn from_api(api: AuthenticatorConfig, realm: &RealmRef) -> State {
     s
 }
 
-fn realm_of(diags: &mut Diagnostics, bi: &BeyondIdentityContext, s: &State) -> Option<RealmRef> {
-    match bi.realm(known_str(&s.tenant_id), known_str(&s.realm_id)) {
-        Ok(r) => Some(r),
-        Err(m) => {
-            diags.root_error("Missing tenant or realm", m);
-            None
-        }
-    }
-}
-
 #[async_trait]
 impl Resource for AuthenticatorConfigResource {
     type State<'a> = Value<State>;
@@ -348,7 +338,7 @@ impl Resource for AuthenticatorConfigResource {
         };
         let clients = self.data.beyond_identity(diags)?;
         let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &state)?;
+        let realm = realm_of(diags, bi, &state.tenant_id, &state.realm_id)?;
         let id = known_str(&state.id).unwrap_or_default().to_owned();
         match bi.api.get_authenticator_config(&realm, &id).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), private_state)),
@@ -382,7 +372,7 @@ impl Resource for AuthenticatorConfigResource {
         planned.tenant_id = realm_part(&config.tenant_id, bi.tenant_id.as_ref(), None);
         planned.realm_id = realm_part(&config.realm_id, bi.realm_id.as_ref(), None);
         if planned.tenant_id.is_null() || planned.realm_id.is_null() {
-            realm_of(diags, bi, &planned)?;
+            realm_of(diags, bi, &planned.tenant_id, &planned.realm_id)?;
         }
         planned.display_name = config_or_prior(&config.display_name, None);
         apply_type_defaults(&mut planned, &config);
@@ -449,7 +439,7 @@ impl Resource for AuthenticatorConfigResource {
         let planned = present(diags, planned)?;
         let clients = self.data.beyond_identity(diags)?;
         let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &planned)?;
+        let realm = realm_of(diags, bi, &planned.tenant_id, &planned.realm_id)?;
         let body = to_api(diags, &planned)?;
         match bi.api.create_authenticator_config(&realm, &body).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
@@ -478,7 +468,7 @@ impl Resource for AuthenticatorConfigResource {
         let planned = present(diags, planned)?;
         let clients = self.data.beyond_identity(diags)?;
         let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &planned)?;
+        let realm = realm_of(diags, bi, &planned.tenant_id, &planned.realm_id)?;
         let id = known_str(&prior.id).unwrap_or_default().to_owned();
         let wanted = to_api(diags, &planned)?;
         let current = to_api(diags, &prior)?;
@@ -517,7 +507,7 @@ impl Resource for AuthenticatorConfigResource {
         let prior = present(diags, prior)?;
         let clients = self.data.beyond_identity(diags)?;
         let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &prior)?;
+        let realm = realm_of(diags, bi, &prior.tenant_id, &prior.realm_id)?;
         let id = known_str(&prior.id).unwrap_or_default();
         match bi.api.delete_authenticator_config(&realm, id).await {
             Ok(()) => Some(()),

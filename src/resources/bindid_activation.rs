@@ -4,7 +4,6 @@
 
 use super::present;
 use crate::api::bindid::{Activation, ActivationAnswer, Alias, CompletionLink, CompletionMessage};
-use crate::api::ApiError;
 use crate::provider::ProviderData;
 use crate::schema::attrs::*;
 use crate::schema::plan::{known, known_list, known_str, to_list};
@@ -239,14 +238,6 @@ fn failures(answer: &ActivationAnswer) -> Vec<String> {
         .filter(|c| c.status != "success")
         .map(|c| format!("{} to {}: {}", c.channel_type, c.target, c.status))
         .collect()
-}
-
-fn ambiguous(err: &ApiError) -> bool {
-    match err {
-        ApiError::Timeout { .. } | ApiError::Transport { .. } => true,
-        ApiError::Status(e) => matches!(e.status, 500 | 502 | 504),
-        _ => false,
-    }
 }
 
 fn defaults(p: &mut State, config: &State) {
@@ -485,7 +476,7 @@ impl Resource for BindIdActivationResource {
             // The request may have reached BindID and the email may be on
             // its way; there is no API to check. Sending again could email
             // the user twice, so record it and say so.
-            Err(e) if ambiguous(&e) => {
+            Err(e) if e.ambiguous() => {
                 s.status = Value::Value("unknown".into());
                 s.channels = Value::Value(vec![]);
                 diags.root_warning(

@@ -2,7 +2,7 @@
 //! emails an enrollment link (or returns it). Create is the one call that
 //! sends; plan, refresh, import and no-op applies never do.
 
-use super::{api_error, present, split_import_id};
+use super::{api_error, present, realm_of, split_import_id};
 use crate::api::beyond_identity::{
     CredentialBindingJob, DeliveryMethod, NewCredentialBindingJob, RealmRef,
 };
@@ -176,25 +176,6 @@ fn attribute_for(err: &ApiError) -> Option<AttributePath> {
     }
 }
 
-/// A create whose answer was lost may still have sent the email.
-fn ambiguous(err: &ApiError) -> bool {
-    match err {
-        ApiError::Timeout { .. } | ApiError::Transport { .. } => true,
-        ApiError::Status(e) => matches!(e.status, 500 | 502 | 504),
-        _ => false,
-    }
-}
-
-fn realm_of(diags: &mut Diagnostics, bi: &BeyondIdentityContext, s: &State) -> Option<RealmRef> {
-    match bi.realm(known_str(&s.tenant_id), known_str(&s.realm_id)) {
-        Ok(r) => Some(r),
-        Err(m) => {
-            diags.root_error("Missing tenant or realm", m);
-            None
-        }
-    }
-}
-
 fn bool_or(config: &Value<bool>, default: bool) -> Value<bool> {
     match config {
         Value::Null => Value::Value(default),
@@ -297,7 +278,7 @@ impl Resource for CredentialBindingJobResource {
         };
         let clients = self.data.beyond_identity(diags)?;
         let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &state)?;
+        let realm = realm_of(diags, bi, &state.tenant_id, &state.realm_id)?;
         let identity = known_str(&state.identity_id).unwrap_or_default().to_owned();
         let id = known_str(&state.id).unwrap_or_default().to_owned();
         match bi
@@ -331,7 +312,7 @@ impl Resource for CredentialBindingJobResource {
         p.tenant_id = realm_part(&config.tenant_id, bi.tenant_id.as_ref(), None);
         p.realm_id = realm_part(&config.realm_id, bi.realm_id.as_ref(), None);
         if p.tenant_id.is_null() || p.realm_id.is_null() {
-            realm_of(diags, bi, &p)?;
+            realm_of(diags, bi, &p.tenant_id, &p.realm_id)?;
         }
         p.delivery_method = match &config.delivery_method {
             Value::Null => Value::Value("EMAIL".into()),
@@ -456,7 +437,7 @@ impl Resource for CredentialBindingJobResource {
         let mut s = present(diags, planned)?;
         let clients = self.data.beyond_identity(diags)?;
         let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &s)?;
+        let realm = realm_of(diags, bi, &s.tenant_id, &s.realm_id)?;
         let identity = known_str(&s.identity_id).unwrap_or_default().to_owned();
         let Some(delivery_method) = known_str(&s.delivery_method).and_then(DeliveryMethod::parse)
         else {
@@ -480,7 +461,7 @@ impl Resource for CredentialBindingJobResource {
             .await
         {
             Ok(c) => c,
-            Err(e) if delivery_method == DeliveryMethod::Email && ambiguous(&e) => {
+            Err(e) if delivery_method == DeliveryMethod::Email && e.ambiguous() => {
                 logging::warn(
                     "credential_binding_job",
                     "create failed after the request may have been sent; looking for the job it made",
@@ -576,7 +557,7 @@ impl Resource for CredentialBindingJobResource {
         }
         let clients = self.data.beyond_identity(diags)?;
         let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &prior)?;
+        let realm = realm_of(diags, bi, &prior.tenant_id, &prior.realm_id)?;
         let identity = known_str(&prior.identity_id).unwrap_or_default();
         let id = known_str(&prior.id).unwrap_or_default();
         match bi

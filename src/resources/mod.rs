@@ -6,7 +6,9 @@ pub mod credential_binding_job;
 mod diagnostics;
 mod import_id;
 
-use crate::provider::ProviderData;
+use crate::api::beyond_identity::RealmRef;
+use crate::provider::{BeyondIdentityContext, ProviderData};
+use crate::schema::plan::known_str;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tf_provider::value::Value;
@@ -46,6 +48,23 @@ pub fn present<T>(diags: &mut Diagnostics, v: Value<T>) -> Option<T> {
         Value::Value(x) => Some(x),
         _ => {
             diags.root_error_short("Terraform sent an empty state where one was expected");
+            None
+        }
+    }
+}
+
+/// The realm a Beyond Identity resource lives in: its own ids, else the
+/// provider's defaults; reports which are missing.
+pub fn realm_of(
+    diags: &mut Diagnostics,
+    bi: &BeyondIdentityContext,
+    tenant_id: &Value<String>,
+    realm_id: &Value<String>,
+) -> Option<RealmRef> {
+    match bi.realm(known_str(tenant_id), known_str(realm_id)) {
+        Ok(r) => Some(r),
+        Err(m) => {
+            diags.root_error("Missing tenant or realm", m);
             None
         }
     }
