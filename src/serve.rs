@@ -1,8 +1,27 @@
 //! Process start-up: the environment tf-provider needs, the runtime, and
 //! the plugin server.
 
+use crate::api::http::Backoff;
 use crate::provider::EnrollProvider;
 use std::process::ExitCode;
+use std::time::Duration;
+
+/// Backoff bounds; `ENROLL_BACKOFF_BASE_MS` / `ENROLL_BACKOFF_MAX_MS` shrink
+/// them so the fault tests run in milliseconds. Not a user setting.
+fn backoff_from_env() -> Backoff {
+    let ms = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_millis)
+    };
+    let d = Backoff::default();
+    Backoff {
+        base: ms("ENROLL_BACKOFF_BASE_MS").unwrap_or(d.base),
+        max: ms("ENROLL_BACKOFF_MAX_MS").unwrap_or(d.max),
+        retry_after_cap: ms("ENROLL_RETRY_AFTER_CAP_MS").unwrap_or(d.retry_after_cap),
+    }
+}
 
 /// Serves the provider until Terraform stops it.
 pub fn run() -> ExitCode {
@@ -22,7 +41,7 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(tf_provider::serve("enroll", EnrollProvider::new())) {
+    match runtime.block_on(tf_provider::serve("enroll", EnrollProvider::with_backoff(backoff_from_env()))) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("terraform-provider-enroll: {e:#}");
