@@ -2,6 +2,8 @@
 //! enrollment links through the Beyond Identity and Transmit BindID APIs.
 
 pub mod api;
+#[cfg(unix)]
+mod handshake;
 pub mod logging;
 pub mod provider;
 pub mod resources;

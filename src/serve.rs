@@ -30,6 +30,8 @@ pub fn run() -> ExitCode {
     // plan`. RUST_LIB_BACKTRACE=0 turns capture off for std::backtrace while
     // panics keep theirs. Set before any thread exists.
     std::env::set_var("RUST_LIB_BACKTRACE", "0");
+    #[cfg(unix)]
+    crate::handshake::install();
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -41,7 +43,10 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(tf_provider::serve("enroll", EnrollProvider::with_backoff(backoff_from_env()))) {
+    match runtime.block_on(tf_provider::serve(
+        "enroll",
+        EnrollProvider::with_backoff(backoff_from_env()),
+    )) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("terraform-provider-enroll: {e:#}");
