@@ -32,6 +32,7 @@ pub fn run() -> ExitCode {
     std::env::set_var("RUST_LIB_BACKTRACE", "0");
     #[cfg(unix)]
     crate::handshake::install();
+    survive_interrupts();
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -52,5 +53,18 @@ pub fn run() -> ExitCode {
             eprintln!("terraform-provider-enroll: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Ctrl-C in a terminal signals the whole process group, this provider
+/// included. Like go-plugin's servers (every Go provider), ignore SIGINT:
+/// Terraform lets the requests in flight finish, stores what they made and
+/// then stops the provider. Dying here instead would lose the record of a
+/// job whose email already went out, and the next apply would send another.
+fn survive_interrupts() {
+    #[cfg(unix)]
+    // SAFETY: SIG_IGN installs no handler code; done before any thread.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
     }
 }

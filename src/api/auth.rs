@@ -50,8 +50,38 @@ pub struct TokenSource {
 #[derive(Deserialize)]
 struct TokenAnswer {
     access_token: String,
+    /// Seconds; some servers send it as a string. Anything unreadable
+    /// means the default lifetime, not a failed token request.
     #[serde(default)]
-    expires_in: Option<u64>,
+    expires_in: Option<serde_json::Value>,
+}
+
+/// Used when the answer gives no lifetime (RFC 6749 §5.1 makes it optional).
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(300);
+/// Caps a lifetime from the wire: a provider process lives minutes, and an
+/// absurd `expires_in` must not overflow the clock.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// Decodes a token endpoint's 2xx answer into the token and how long to
+/// use it. Never panics, whatever the bytes.
+pub fn decode_token_answer(body: &[u8]) -> Result<(Secret, Duration), String> {
+    let answer: TokenAnswer = serde_json::from_slice(body).map_err(|e| e.to_string())?;
+    if answer.access_token.is_empty() {
+        return Err("the token answer has an empty access_token".into());
+    }
+    let seconds = match &answer.expires_in {
+        Some(serde_json::Value::Number(n)) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| *f >= 0.0)
+                .map(|f| f.min(u64::MAX as f64) as u64)
+        }),
+        Some(serde_json::Value::String(s)) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    let lifetime = seconds
+        .map(|s| Duration::from_secs(s).min(MAX_LIFETIME))
+        .unwrap_or(DEFAULT_LIFETIME);
+    Ok((Secret::new(answer.access_token), lifetime))
 }
 
 impl TokenSource {
@@ -80,7 +110,11 @@ impl TokenSource {
                 return Ok(c.token.clone());
             }
         }
-        let fresh = fetch(http, endpoint).await?;
+        // The request this token is for was not sent: say so, so that the
+        // token endpoint's status is never read as the request's own.
+        let fresh = fetch(http, endpoint)
+            .await
+            .map_err(|e| ApiError::Token(Box::new(e)))?;
         let token = fresh.token.clone();
         *cache = Some(fresh);
         Ok(token)
@@ -150,18 +184,15 @@ async fn fetch(http: &HttpClient, endpoint: &TokenEndpoint) -> Result<Cached, Ap
     };
     let started = Instant::now();
     let resp = http.send(&req, creds).await?;
-    let answer: TokenAnswer = resp.decode(&req)?;
-    if answer.access_token.is_empty() {
-        return Err(ApiError::Decode {
-            method: "POST".into(),
-            path: req.url.path().to_owned(),
-            detail: "the token answer has an empty access_token".into(),
-        });
-    }
-    let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(300));
+    let (token, lifetime) = decode_token_answer(&resp.body).map_err(|detail| ApiError::Decode {
+        method: "POST".into(),
+        path: req.url.path().to_owned(),
+        detail,
+    })?;
+    let usable = lifetime.saturating_sub(refresh_margin(lifetime));
     Ok(Cached {
-        token: Secret::new(answer.access_token),
-        refresh_at: started + lifetime.saturating_sub(refresh_margin(lifetime)),
+        token,
+        refresh_at: started.checked_add(usable).unwrap_or(started),
     })
 }
 
@@ -174,6 +205,30 @@ fn refresh_margin(lifetime: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_lifetimes_from_the_wire_are_capped_and_lenient() {
+        let life = |body: &str| decode_token_answer(body.as_bytes()).map(|(_, d)| d);
+        assert_eq!(
+            life(r#"{"access_token":"t","expires_in":3600}"#),
+            Ok(Duration::from_secs(3600))
+        );
+        assert_eq!(
+            life(r#"{"access_token":"t","expires_in":"3600"}"#),
+            Ok(Duration::from_secs(3600))
+        );
+        assert_eq!(life(r#"{"access_token":"t"}"#), Ok(DEFAULT_LIFETIME));
+        assert_eq!(
+            life(r#"{"access_token":"t","expires_in":-5}"#),
+            Ok(DEFAULT_LIFETIME)
+        );
+        let huge = format!(r#"{{"access_token":"t","expires_in":{}}}"#, u64::MAX);
+        assert_eq!(life(&huge), Ok(MAX_LIFETIME));
+        assert!(Instant::now().checked_add(MAX_LIFETIME).is_some());
+        assert!(life(r#"{"access_token":""}"#).is_err());
+        assert!(life(r#"{"access_token":7}"#).is_err());
+        assert!(life("{").is_err());
+    }
 
     #[test]
     fn margin_is_a_tenth_capped_at_a_minute() {

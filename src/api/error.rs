@@ -26,6 +26,14 @@ pub enum ApiError {
         path: String,
         detail: String,
     },
+    /// The server's TLS certificate was refused (untrusted issuer, wrong
+    /// host, expired): nothing was sent, and trying again will not help.
+    #[error("{method} {path}: the server's TLS certificate is not trusted: {detail}")]
+    Certificate {
+        method: String,
+        path: String,
+        detail: String,
+    },
     /// The request may have reached the server, but no answer came in time.
     #[error("{method} {path}: no answer within {timeout:?}")]
     Timeout {
@@ -40,13 +48,19 @@ pub enum ApiError {
         path: String,
         detail: String,
     },
-    /// A 2xx answer whose body is not what the API documents.
+    /// A 2xx answer whose body is not what the API documents: the server
+    /// did what was asked, but its answer cannot be read.
     #[error("{method} {path}: unexpected response: {detail}")]
     Decode {
         method: String,
         path: String,
         detail: String,
     },
+    /// Getting an access token failed, so the request itself was never
+    /// sent. Kept apart so the token endpoint's status (a 404 for a wrong
+    /// application id, a 500) is never taken for the request's own.
+    #[error("cannot get an access token: {0}")]
+    Token(Box<ApiError>),
 }
 
 /// A non-success answer, decoded. Boxed in `ApiError` so that the happy
@@ -73,6 +87,8 @@ fn code_suffix(code: &Option<String>) -> String {
 }
 
 impl ApiError {
+    /// The HTTP status of the request's own answer; `None` when there was
+    /// none, including when the token request failed before it was sent.
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status(e) => Some(e.status),
@@ -88,18 +104,18 @@ impl ApiError {
     /// was sent, or the server said it did not process it.
     pub fn provably_not_applied(&self) -> bool {
         match self {
-            ApiError::Connect { .. } => true,
+            ApiError::Connect { .. } | ApiError::Certificate { .. } | ApiError::Token(_) => true,
             ApiError::Status(e) => matches!(e.status, 429 | 503),
             _ => false,
         }
     }
 
     /// True when a create may have taken effect although no answer says
-    /// so: the request was written but the answer was lost or was a
-    /// gateway-style failure.
+    /// so: the request was written but the answer was lost, was a
+    /// gateway-style failure, or was a 2xx that cannot be read.
     pub fn ambiguous(&self) -> bool {
         match self {
-            ApiError::Timeout { .. } | ApiError::Transport { .. } => true,
+            ApiError::Timeout { .. } | ApiError::Transport { .. } | ApiError::Decode { .. } => true,
             ApiError::Status(e) => matches!(e.status, 500 | 502 | 504),
             _ => false,
         }
@@ -107,6 +123,9 @@ impl ApiError {
 
     /// Lines a person can act on, for a diagnostic's detail.
     pub fn detail(&self) -> String {
+        if let ApiError::Token(inner) = self {
+            return format!("cannot get an access token: {}", inner.detail());
+        }
         let mut out = self.to_string();
         if let ApiError::Status(e) = self {
             for v in &e.violations {
@@ -116,8 +135,11 @@ impl ApiError {
         out
     }
 
-    /// Decode a vendor error body (`{code, message, details}`); anything else
-    /// falls back to the status line, so a proxy's HTML page is no panic.
+    /// Decode a vendor error body (`{code, message, details}`, or an OAuth
+    /// token endpoint's `{error, error_description}`). Each field is read on
+    /// its own, so a field of the wrong type loses only itself, and anything
+    /// else (a proxy's HTML page, a truncated body) falls back to the status
+    /// line: never a panic, whatever the body.
     pub fn from_response(
         method: &str,
         path: &str,
@@ -125,43 +147,39 @@ impl ApiError {
         body: &[u8],
         retry_after: Option<Duration>,
     ) -> Self {
-        #[derive(Deserialize)]
-        struct Body {
-            #[serde(default)]
-            code: Option<String>,
-            #[serde(default)]
-            message: Option<String>,
-            #[serde(default)]
-            details: Vec<serde_json::Value>,
-        }
-        let parsed: Option<Body> = serde_json::from_slice(body).ok();
-        let (code, message, details) = match parsed {
-            Some(b) => (b.code, b.message, b.details),
-            None => (None, None, Vec::new()),
+        let parsed: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
+        let text = |key: &str| {
+            parsed
+                .get(key)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(clip)
         };
+        let code = text("code").or_else(|| text("error"));
+        let message = text("message").or_else(|| text("error_description"));
         let mut violations = Vec::new();
         let mut resource_type = None;
-        for d in &details {
+        let details = parsed.get("details").and_then(|d| d.as_array());
+        for d in details.into_iter().flatten() {
             match d.get("type").and_then(|t| t.as_str()) {
                 Some("FieldViolations") => {
-                    if let Some(list) = d.get("field_violations") {
-                        if let Ok(v) = serde_json::from_value::<Vec<FieldViolation>>(list.clone()) {
-                            violations.extend(v);
+                    let list = d.get("field_violations").and_then(|l| l.as_array());
+                    for v in list.into_iter().flatten() {
+                        if let Ok(mut v) = serde_json::from_value::<FieldViolation>(v.clone()) {
+                            v.field = clip(&v.field);
+                            v.description = clip(&v.description);
+                            violations.push(v);
                         }
                     }
                 }
                 Some("ResourceInfo") => {
-                    resource_type = d
-                        .get("resource_type")
-                        .and_then(|t| t.as_str())
-                        .map(str::to_owned);
+                    resource_type = d.get("resource_type").and_then(|t| t.as_str()).map(clip);
                 }
                 _ => {}
             }
         }
-        let message = message
-            .filter(|m| !m.is_empty())
-            .unwrap_or_else(|| reason_phrase(status).to_owned());
+        violations.truncate(MAX_VIOLATIONS);
+        let message = message.unwrap_or_else(|| reason_phrase(status).to_owned());
         ApiError::Status(Box::new(StatusError {
             method: method.to_owned(),
             path: path.to_owned(),
@@ -173,6 +191,20 @@ impl ApiError {
             retry_after,
         }))
     }
+}
+
+/// Longest piece of an error body shown to a person: a server that puts a
+/// megabyte in `message` must not flood the terminal.
+const MAX_TEXT: usize = 500;
+const MAX_VIOLATIONS: usize = 20;
+
+fn clip(s: &str) -> String {
+    if s.chars().count() <= MAX_TEXT {
+        return s.to_owned();
+    }
+    let mut out: String = s.chars().take(MAX_TEXT).collect();
+    out.push('…');
+    out
 }
 
 fn reason_phrase(status: u16) -> &'static str {

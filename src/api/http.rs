@@ -287,10 +287,20 @@ fn classify(method: &str, path: &str, timeout: Duration, e: &reqwest::Error) -> 
             timeout,
         }
     } else if e.is_connect() {
-        ApiError::Connect {
-            method,
-            path,
-            detail: error_chain(e),
+        let detail = error_chain(e);
+        // rustls says "invalid peer certificate: UnknownIssuer" and the like.
+        if detail.to_ascii_lowercase().contains("certificate") {
+            ApiError::Certificate {
+                method,
+                path,
+                detail,
+            }
+        } else {
+            ApiError::Connect {
+                method,
+                path,
+                detail,
+            }
         }
     } else {
         ApiError::Transport {
@@ -317,6 +327,9 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 }
 
 fn retryable(effect: Effect, err: &ApiError) -> bool {
+    if matches!(err, ApiError::Certificate { .. }) {
+        return false;
+    }
     match effect {
         Effect::NotRepeatable => err.provably_not_applied(),
         Effect::RetrySafe => match err {
@@ -324,7 +337,7 @@ fn retryable(effect: Effect, err: &ApiError) -> bool {
                 true
             }
             ApiError::Status(e) => matches!(e.status, 429 | 500 | 502 | 503 | 504),
-            ApiError::Decode { .. } => false,
+            ApiError::Certificate { .. } | ApiError::Decode { .. } | ApiError::Token(_) => false,
         },
     }
 }

@@ -177,8 +177,12 @@ impl Source<'_> {
         path: AttributePath,
         var: &'static str,
     ) -> Option<(String, Origin)> {
+        // An empty string is "not set", as with the variables: a template
+        // that renders `api_token = ""` must not hide BEYOND_IDENTITY_API_TOKEN.
         if let Value::Value(v) = hcl {
-            return Some((v.clone(), Origin::Hcl(path)));
+            if !v.is_empty() {
+                return Some((v.clone(), Origin::Hcl(path)));
+            }
         }
         (self.env)(var)
             .filter(|v| !v.is_empty())
@@ -606,6 +610,18 @@ mod tests {
         .unwrap();
         assert_eq!(s.beyond_identity.tenant_id.as_deref(), Some("from-hcl"));
         assert_eq!(s.beyond_identity.realm_id.as_deref(), Some("r"));
+    }
+
+    #[test]
+    fn an_empty_hcl_value_falls_back_to_the_environment() {
+        let cfg = with_bi(BeyondIdentityBlock {
+            api_token: Value::Value(String::new()),
+            ..Default::default()
+        });
+        let s = resolve(&cfg, &env_of(&[("BEYOND_IDENTITY_API_TOKEN", "t")])).unwrap();
+        assert!(
+            matches!(s.beyond_identity.auth, Ok(BeyondIdentityAuth::Token(ref t)) if t.expose() == "t")
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub const SCOPES: [&str; 2] = ["email", "phone"];
 pub const ALIAS_TYPES: [&str; 3] = ["none", "email", "alias"];
 /// The vendor's documented default link lifetime.
 const DEFAULT_VALIDITY: &str = "30m";
+const MAX_VALIDITY: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
 
 type List = Value<Vec<Value<String>>>;
 
@@ -186,8 +187,15 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
         }
     }
     if let Some(v) = known_str(&c.link_validity) {
-        if let Err(m) = validate::duration(v) {
-            diags.error("Invalid link_validity", m, path("link_validity"));
+        match validate::duration(v) {
+            Err(m) => diags.error("Invalid link_validity", m, path("link_validity")),
+            // `expire_time` must stay a date: "100000y" would overflow it.
+            Ok(d) if d > MAX_VALIDITY => diags.error(
+                "Invalid link_validity",
+                format!("{v:?} is longer than a year; BindID links live minutes to days"),
+                path("link_validity"),
+            ),
+            Ok(_) => {}
         }
     }
 }
@@ -443,7 +451,13 @@ impl Resource for BindIdActivationResource {
         let sent_at = OffsetDateTime::now_utc();
         s.id = Value::Value(uuid::Uuid::new_v4().to_string());
         s.sent_at = Value::Value(now_rfc3339(sent_at));
-        s.expire_time = Value::Value(now_rfc3339(sent_at + validity));
+        s.expire_time = match time::Duration::try_from(validity)
+            .ok()
+            .and_then(|v| sent_at.checked_add(v))
+        {
+            Some(t) => Value::Value(now_rfc3339(t)),
+            None => Value::Null,
+        };
         match bindid.api.send_activation(&body).await {
             Ok(answer) => {
                 let failed = failures(&answer);

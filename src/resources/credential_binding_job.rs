@@ -4,7 +4,7 @@
 
 use super::{api_error, present, realm_of, split_import_id};
 use crate::api::beyond_identity::{
-    CredentialBindingJob, DeliveryMethod, NewCredentialBindingJob, RealmRef,
+    CreatedJob, CredentialBindingJob, DeliveryMethod, NewCredentialBindingJob, RealmRef,
 };
 use crate::api::ApiError;
 use crate::logging;
@@ -75,17 +75,45 @@ fn imported(p: &Value<Private>) -> bool {
 
 pub struct CredentialBindingJobResource {
     data: Arc<ProviderData>,
-    /// Jobs adopted after an ambiguous create in this process, so two
-    /// resources for the same identity never claim the same job.
-    adopted: Mutex<HashSet<String>>,
+    /// Jobs this process created or adopted, so that an adoption after an
+    /// ambiguous create never takes a job that belongs to another resource.
+    claimed: Mutex<HashSet<String>>,
+    /// Held shared by every create until its job is claimed, and exclusively
+    /// by an adoption: a sibling's create still in flight when the lost one
+    /// lists the identity's jobs would otherwise look like the lost job.
+    creating: tokio::sync::RwLock<()>,
 }
 
 impl CredentialBindingJobResource {
     pub fn new(data: Arc<ProviderData>) -> Self {
         Self {
             data,
-            adopted: Mutex::new(HashSet::new()),
+            claimed: Mutex::new(HashSet::new()),
+            creating: tokio::sync::RwLock::new(()),
         }
+    }
+
+    fn claim(&self, id: &str) {
+        if let Ok(mut claimed) = self.claimed.lock() {
+            claimed.insert(id.to_owned());
+        }
+    }
+
+    /// Creates the job and claims it before any adoption may list jobs.
+    async fn create_and_claim(
+        &self,
+        bi: &BeyondIdentityContext,
+        realm: &RealmRef,
+        identity_id: &str,
+        job: &NewCredentialBindingJob,
+    ) -> Result<CreatedJob, ApiError> {
+        let _creating = self.creating.read().await;
+        let created = bi
+            .api
+            .create_credential_binding_job(realm, identity_id, job)
+            .await?;
+        self.claim(&created.credential_binding_job.id);
+        Ok(created)
     }
 }
 
@@ -197,11 +225,14 @@ impl CredentialBindingJobResource {
     ) -> Result<Option<CredentialBindingJob>, ApiError> {
         // A little slack for clocks that disagree by a few seconds.
         let since = started - time::Duration::seconds(60);
+        // Every create of this process that is still in flight finishes and
+        // claims its job before the list is read.
+        let _no_create_in_flight = self.creating.write().await;
         let jobs = bi
             .api
             .list_credential_binding_jobs(realm, identity_id)
             .await?;
-        let mut adopted = self.adopted.lock().map_err(|_| ApiError::Decode {
+        let mut claimed = self.claimed.lock().map_err(|_| ApiError::Decode {
             method: "GET".into(),
             path: "credential-binding-jobs".into(),
             detail: "internal lock poisoned".into(),
@@ -215,11 +246,11 @@ impl CredentialBindingJobResource {
                         .as_deref()
                         .and_then(parse_time)
                         .is_some_and(|t| t >= since)
-                    && !adopted.contains(&j.id)
+                    && !claimed.contains(&j.id)
             })
             .max_by_key(|j| j.create_time.clone());
         if let Some(j) = &found {
-            adopted.insert(j.id.clone());
+            claimed.insert(j.id.clone());
         }
         Ok(found)
     }
@@ -455,11 +486,7 @@ impl Resource for CredentialBindingJobResource {
             post_binding_redirect_uri: known(&s.post_binding_redirect_uri).cloned(),
         };
         let started = OffsetDateTime::now_utc();
-        let created = match bi
-            .api
-            .create_credential_binding_job(&realm, &identity, &job)
-            .await
-        {
+        let created = match self.create_and_claim(bi, &realm, &identity, &job).await {
             Ok(c) => c,
             Err(e) if delivery_method == DeliveryMethod::Email && e.ambiguous() => {
                 logging::warn(
@@ -474,11 +501,7 @@ impl Resource for CredentialBindingJobResource {
                         return Some((Value::Value(s), Value::Null));
                     }
                     // Nothing was made: the email was not sent, so send once.
-                    Ok(None) => match bi
-                        .api
-                        .create_credential_binding_job(&realm, &identity, &job)
-                        .await
-                    {
+                    Ok(None) => match self.create_and_claim(bi, &realm, &identity, &job).await {
                         Ok(c) => c,
                         Err(e) => {
                             api_error(
