@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::auth::authorize;
 use super::config_types::Config;
@@ -97,15 +97,9 @@ pub(crate) async fn list(
         .values()
         .map(|c| c.view(sb.seed()))
         .collect();
-    let page = listing.page(views, &query)?;
-    let mut body = json!({
-        "authenticator_configs": page.items,
-        "total_size": page.total_size,
-    });
-    if let Some(token) = page.next_page_token {
-        body["next_page_token"] = json!(token);
-    }
-    Ok(Json(body).into_response())
+    Ok(listing
+        .page(views, &query)?
+        .into_response("authenticator_configs"))
 }
 
 /// Fields left out stay as they are. The spec's own example sends a

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::de::IgnoredAny;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::auth::authorize;
 use super::error::{ApiError, Resource};
@@ -258,12 +258,7 @@ pub(crate) async fn list(
         default_size: 20,
         max_size: 200,
     };
-    let page = listing.page(views, &query)?;
-    let mut body = json!({ "identities": page.items, "total_size": page.total_size });
-    if let Some(token) = page.next_page_token {
-        body["next_page_token"] = json!(token);
-    }
-    Ok(Json(body).into_response())
+    Ok(listing.page(views, &query)?.into_response("identities"))
 }
 
 pub(crate) async fn update(

@@ -210,15 +210,9 @@ pub(crate) async fn list(
         default_size: 20,
         max_size: 200,
     };
-    let page = listing.page(views, &query)?;
-    let mut body = json!({
-        "credential_binding_jobs": page.items,
-        "total_size": page.total_size,
-    });
-    if let Some(token) = page.next_page_token {
-        body["next_page_token"] = json!(token);
-    }
-    Ok(Json(body).into_response())
+    Ok(listing
+        .page(views, &query)?
+        .into_response("credential_binding_jobs"))
 }
 
 /// `GET …/credential-binding-jobs/{id}` (the bare job), or the link itself,

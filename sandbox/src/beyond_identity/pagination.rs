@@ -55,6 +55,18 @@ struct Token {
     f: Option<String>,
 }
 
+impl<T: Serialize> Page<T> {
+    /// The spec's list shape: `{<key>: [...], total_size, next_page_token?}`.
+    pub(crate) fn into_response(self, key: &str) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let mut body = serde_json::json!({ key: self.items, "total_size": self.total_size });
+        if let Some(token) = self.next_page_token {
+            body["next_page_token"] = serde_json::json!(token);
+        }
+        axum::Json(body).into_response()
+    }
+}
+
 impl Listing {
     pub(crate) fn page<T>(&self, items: Vec<T>, query: &ListQuery) -> Result<Page<T>, ApiError> {
         let token = query
