@@ -12,14 +12,20 @@ use crate::outbox::{OutboxKind, OutboxMessage};
 use crate::sandbox::Sandbox;
 use crate::state::{JobRecord, JobState};
 
+/// Seconds between reloads of the outbox page, so a link sent by an apply in
+/// another window shows up without touching the browser.
+const REFRESH_SECONDS: u32 = 5;
+
 const CSS: &str = "
 body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #1d2330; }
 h1 { font-size: 1.4rem; margin-bottom: .2rem; }
 .meta { color: #5b6475; margin-top: 0; }
 table { border-collapse: collapse; width: 100%; }
+caption { text-align: left; color: #5b6475; padding-bottom: .4rem; }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid #e2e5eb; vertical-align: top; }
 th { font-weight: 600; background: #f5f6f8; }
 td.link { word-break: break-all; font-family: ui-monospace, monospace; font-size: 13px; }
+td.sent, td.expires { white-space: nowrap; }
 .expired { color: #a23a3a; }
 .empty { padding: 2rem; background: #f5f6f8; border-radius: 6px; }
 button { font: inherit; padding: .4rem 1rem; cursor: pointer; }
@@ -32,7 +38,8 @@ fn layout(title: &str, refresh: bool, content: Markup) -> Html<String> {
             html lang="en" {
                 head {
                     meta charset="utf-8";
-                    @if refresh { meta http-equiv="refresh" content="5"; }
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    @if refresh { meta http-equiv="refresh" content=(REFRESH_SECONDS); }
                     title { (title) }
                     style { (PreEscaped(CSS)) }
                 }
@@ -45,17 +52,41 @@ fn layout(title: &str, refresh: bool, content: Markup) -> Html<String> {
 
 fn kind_label(kind: OutboxKind) -> &'static str {
     match kind {
-        OutboxKind::CredentialBindingJob => "Beyond Identity enrollment",
-        OutboxKind::BindidActivation => "BindID registration",
+        OutboxKind::CredentialBindingJob => "Beyond Identity enrollment email",
+        OutboxKind::BindidActivation => "BindID activation email",
     }
 }
 
-/// `GET /`: newest first, refreshed every five seconds.
+/// `2024-05-01T09:30:00.123456Z` as `2024-05-01 09:30:00 UTC`: the
+/// microseconds matter to the API, not to a person reading the page. A value
+/// of another shape is shown as it is.
+fn readable(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..19)) {
+        (Some(date), Some(time)) if rfc3339.ends_with('Z') => format!("{date} {time} UTC"),
+        _ => rfc3339.to_owned(),
+    }
+}
+
+/// A time cell: readable text, the exact value in `datetime` and on hover.
+fn time_cell(value: &str) -> Markup {
+    html! { time datetime=(value) title=(value) { (readable(value)) } }
+}
+
+/// `GET /`: every link the sandbox sent, newest first, reloaded every few
+/// seconds.
 pub(crate) fn outbox(sb: &Sandbox) -> Html<String> {
+    // The outbox is in sending order; `sent_at` is not used to sort because
+    // a clock reset can give a later message an earlier time.
     let mut messages = sb.outbox();
     messages.reverse();
+    // Every time here comes from `rfc3339`, one fixed-width UTC format, so
+    // comparing the strings compares the instants.
     let now = rfc3339(sb.now());
     let seed = sb.seed();
+    let count = match messages.len() {
+        1 => "1 link sent".to_owned(),
+        n => format!("{n} links sent"),
+    };
     layout(
         "enroll-sandbox outbox",
         true,
@@ -63,21 +94,36 @@ pub(crate) fn outbox(sb: &Sandbox) -> Html<String> {
             h1 { "enroll-sandbox outbox" }
             p.meta {
                 "Links sent through " (sb.url()) " · tenant " (seed.tenant_id)
-                " · realm " (seed.realm_id) " · sandbox time " (now)
+                " · realm " (seed.realm_id) " · sandbox time " (time_cell(&now))
+                " · refreshes every " (REFRESH_SECONDS) " seconds · "
+                a href="/_sandbox/outbox" { "JSON" }
             }
             @if messages.is_empty() {
-                p.empty { "Nothing has been sent yet. Enrollment and registration links will appear here as soon as they are sent." }
+                p.empty { "Nothing has been sent yet. Enrollment and activation links will appear here as soon as they are sent." }
             } @else {
-                table {
-                    thead { tr { th { "Recipient" } th { "Kind" } th { "Link" } th { "Sent" } th { "Expires" } } }
+                table #outbox {
+                    caption { (count) ", newest first" }
+                    thead {
+                        tr {
+                            th scope="col" { "Recipient" }
+                            th scope="col" { "Kind" }
+                            th scope="col" { "Link" }
+                            th scope="col" { "Sent" }
+                            th scope="col" { "Expires" }
+                        }
+                    }
                     tbody {
                         @for m in &messages {
-                            tr {
-                                td { (m.recipient) }
-                                td { (kind_label(m.kind)) }
+                            @let expired = m.expire_time <= now;
+                            tr.message id=(format!("message-{}", m.id)) {
+                                td.recipient { (m.recipient) }
+                                td.kind { (kind_label(m.kind)) }
                                 td.link { a href=(m.link) { (m.link) } }
-                                td { (m.sent_at) }
-                                td.expired[m.expire_time <= now] { (m.expire_time) }
+                                td.sent { (time_cell(&m.sent_at)) }
+                                td.expires.expired[expired] {
+                                    (time_cell(&m.expire_time))
+                                    @if expired { " (expired)" }
+                                }
                             }
                         }
                     }
@@ -103,7 +149,7 @@ pub(crate) fn job_link(job: &JobRecord, recipient: &str, now: SystemTime) -> Htm
             p.meta { "Beyond Identity credential binding job " (job.id) " for " (recipient) }
             table {
                 tr { th { "State" } td { (state_name) } }
-                tr { th { "Expires" } td { (rfc3339(job.expire_time)) } }
+                tr { th { "Expires" } td { (time_cell(&rfc3339(job.expire_time))) } }
             }
             @if state.is_finished() {
                 p { "This link can no longer be used." }
@@ -127,8 +173,8 @@ pub(crate) fn message(message: &OutboxMessage) -> Html<String> {
             h1 { (kind_label(message.kind)) }
             table {
                 tr { th { "Recipient" } td { (message.recipient) } }
-                tr { th { "Sent" } td { (message.sent_at) } }
-                tr { th { "Expires" } td { (message.expire_time) } }
+                tr { th { "Sent" } td { (time_cell(&message.sent_at)) } }
+                tr { th { "Expires" } td { (time_cell(&message.expire_time)) } }
             }
             p { "The sandbox has no BindID registration flow behind this link." }
             p { a href="/" { "Back to the outbox" } }
@@ -150,14 +196,146 @@ pub(crate) fn invalid_link() -> Response {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::requests::Vendor;
     use crate::seed::Seed;
+
+    fn sandbox() -> Sandbox {
+        Sandbox::new("http://127.0.0.1:1", Seed::default())
+    }
+
+    /// Records a message as the vendor handlers do, sent now on the sandbox
+    /// clock and good for `lifetime`.
+    fn send(sb: &Sandbox, kind: OutboxKind, recipient: &str, link: &str, lifetime: Duration) {
+        let now = sb.now();
+        let id = format!("{:016x}", sb.outbox().len());
+        sb.store().outbox.push(OutboxMessage {
+            id,
+            vendor: match kind {
+                OutboxKind::CredentialBindingJob => Vendor::BeyondIdentity,
+                OutboxKind::BindidActivation => Vendor::Bindid,
+            },
+            kind,
+            recipient: recipient.to_owned(),
+            link: link.to_owned(),
+            sent_at: rfc3339(now),
+            expire_time: rfc3339(now + lifetime),
+            job_id: None,
+            identity_id: None,
+        });
+    }
+
+    fn page(sb: &Sandbox) -> String {
+        let Html(page) = outbox(sb);
+        page
+    }
+
+    const DAY: Duration = Duration::from_secs(86_400);
 
     #[test]
     fn the_empty_outbox_says_so() {
-        let sb = Sandbox::new("http://127.0.0.1:1", Seed::default());
-        let Html(page) = outbox(&sb);
+        let page = page(&sandbox());
         assert!(page.contains("Nothing has been sent yet"));
         assert!(page.contains(r#"http-equiv="refresh" content="5""#));
+        assert!(!page.contains("<table"), "no empty table: {page}");
+    }
+
+    #[test]
+    fn the_page_is_a_whole_html5_document() {
+        let page = page(&sandbox());
+        assert!(
+            page.starts_with("<!DOCTYPE html><html lang=\"en\"><head>"),
+            "{page}"
+        );
+        assert!(page.contains(r#"<meta charset="utf-8">"#));
+        assert!(page.contains("<title>enroll-sandbox outbox</title>"));
+        assert!(page.contains("<style>"));
+        assert!(page.ends_with("</body></html>"));
+    }
+
+    #[test]
+    fn each_message_is_a_row_newest_first() {
+        let sb = sandbox();
+        send(
+            &sb,
+            OutboxKind::CredentialBindingJob,
+            "alice@example.com",
+            "http://127.0.0.1:1/alice",
+            DAY,
+        );
+        sb.advance_clock(Duration::from_secs(90));
+        send(
+            &sb,
+            OutboxKind::BindidActivation,
+            "carol@example.com",
+            "http://127.0.0.1:1/carol",
+            DAY,
+        );
+        let page = page(&sb);
+        let carol = page.find("carol@example.com").expect("carol is listed");
+        let alice = page.find("alice@example.com").expect("alice is listed");
+        assert!(carol < alice, "the newest message comes first: {page}");
+        assert!(page.contains("2 links sent, newest first"));
+        for header in ["Recipient", "Kind", "Link", "Sent", "Expires"] {
+            assert!(page.contains(&format!(r#"<th scope="col">{header}</th>"#)));
+        }
+        assert!(page.contains(
+            r#"<td class="link"><a href="http://127.0.0.1:1/alice">http://127.0.0.1:1/alice</a></td>"#
+        ));
+        assert!(page.contains(r#"<td class="kind">Beyond Identity enrollment email</td>"#));
+        assert!(page.contains(r#"<td class="kind">BindID activation email</td>"#));
+        let message = &sb.outbox()[0];
+        assert!(page.contains(&format!(
+            r#"<td class="sent"><time datetime="{0}" title="{0}">{1}</time></td>"#,
+            message.sent_at,
+            readable(&message.sent_at)
+        )));
+        assert!(page.contains(&format!(r#"<time datetime="{}""#, message.expire_time)));
+        assert!(!page.contains("(expired)"));
+    }
+
+    #[test]
+    fn a_link_past_its_expiry_is_marked_expired() {
+        let sb = sandbox();
+        send(
+            &sb,
+            OutboxKind::CredentialBindingJob,
+            "alice@example.com",
+            "http://127.0.0.1:1/alice",
+            Duration::from_secs(60),
+        );
+        assert!(!page(&sb).contains("(expired)"));
+        sb.advance_clock(Duration::from_secs(61));
+        let page = page(&sb);
+        assert!(page.contains(r#"<td class="expires expired">"#), "{page}");
+        assert!(page.contains(" (expired)</td>"));
+    }
+
+    #[test]
+    fn what_the_api_was_sent_is_escaped() {
+        let sb = sandbox();
+        send(
+            &sb,
+            OutboxKind::BindidActivation,
+            "<script>alert(1)</script>@example.com",
+            "http://127.0.0.1:1/x?a=1&b=\"><script>",
+            DAY,
+        );
+        let page = page(&sb);
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;@example.com"));
+        assert!(page.contains(r#"href="http://127.0.0.1:1/x?a=1&amp;b=&quot;&gt;&lt;script&gt;""#));
+    }
+
+    #[test]
+    fn times_read_without_microseconds() {
+        assert_eq!(
+            readable("2024-05-01T09:30:00.123456Z"),
+            "2024-05-01 09:30:00 UTC"
+        );
+        assert_eq!(readable("2024-05-01T09:30:00Z"), "2024-05-01 09:30:00 UTC");
+        assert_eq!(readable("soon"), "soon");
     }
 }
