@@ -2,6 +2,7 @@
 //! enrollment links through the Beyond Identity and Transmit BindID APIs.
 
 pub mod api;
+pub mod data_sources;
 #[cfg(unix)]
 mod handshake;
 pub mod logging;

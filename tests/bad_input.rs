@@ -272,6 +272,108 @@ fn credential_binding_job_refuses_every_invalid_value_on_its_attribute() {
 }
 
 #[test]
+fn identity_refuses_every_invalid_value_on_its_attribute() {
+    let ws = Workspace::new();
+    let ok = |extra: &str| {
+        let name = if extra.contains("display_name") {
+            String::new()
+        } else {
+            "  display_name = \"QA Bot\"\n".into()
+        };
+        let user = if extra.contains("username") {
+            String::new()
+        } else {
+            "  username = \"qa\"\n".into()
+        };
+        format!("{name}{user}{extra}")
+    };
+    let long = "x".repeat(65);
+    let cases = [
+        case(
+            "username with a slash",
+            ok("  username = \"qa/bot\" # <-"),
+            "qa/bot",
+        ),
+        case("username empty", ok("  username = \"\" # <-"), "empty"),
+        case(
+            "username too long",
+            ok(&format!("  username = \"{long}\" # <-")),
+            "at most 64",
+        ),
+        case(
+            "display_name with a forbidden character",
+            ok("  display_name = \"QA <Bot>\" # <-"),
+            "QA <Bot>",
+        ),
+        case(
+            "email without a domain",
+            ok("  email = \"qa@\" # <-"),
+            "qa@",
+        ),
+        case(
+            "email with a space",
+            ok("  email = \"q a@example.com\" # <-"),
+            "q a@",
+        ),
+        case(
+            "status outside the enum",
+            ok("  status = \"disabled\" # <-"),
+            "disabled",
+        ),
+        case(
+            "status in upper case",
+            ok("  status = \"ACTIVE\" # <-"),
+            "ACTIVE",
+        ),
+        case(
+            "tenant_id with a slash",
+            ok("  tenant_id = \"t/1\" # <-"),
+            "slash",
+        ),
+        case(
+            "realm_id with a space",
+            ok("  realm_id = \"r 2\" # <-"),
+            "spaces",
+        ),
+    ];
+    assert_each_refused_on_its_line(&ws, resource("enroll_identity"), &cases);
+}
+
+#[test]
+fn data_sources_refuse_every_invalid_lookup_on_its_attribute() {
+    let ws = Workspace::new();
+    let cases = [
+        case(
+            "two lookup keys",
+            "  id = \"i\"\n  username = \"bob\" # <-",
+            "exactly one",
+        ),
+        case("id with a slash", "  id = \"a/b\" # <-", "slash"),
+        case(
+            "email that is no address",
+            "  email = \"bob\" # <-",
+            "email",
+        ),
+        case("username with a slash", "  username = \"a/b\" # <-", "a/b"),
+    ];
+    assert_each_refused_on_its_line(
+        &ws,
+        |i| format!("data \"enroll_identity\" \"case{i}\" {{"),
+        &cases,
+    );
+    let cases = [case(
+        "config id with a space",
+        "  id = \"x y\" # <-",
+        "spaces",
+    )];
+    assert_each_refused_on_its_line(
+        &ws,
+        |i| format!("data \"enroll_authenticator_config\" \"case{i}\" {{"),
+        &cases,
+    );
+}
+
+#[test]
 fn bindid_activation_refuses_every_invalid_value_on_its_attribute() {
     let ws = Workspace::new();
     let client = ws.sandbox.seed().bindid_client_id.clone();
@@ -495,7 +597,7 @@ fn missing_credentials_are_refused_at_plan_naming_argument_and_variable() {
 fn import_ids_of_the_wrong_shape_are_refused_before_any_request() {
     let ws = Workspace::new();
     ws.write(
-        "provider \"enroll\" {}\nresource \"enroll_authenticator_config\" \"web\" {\n  type = \"hosted_web\"\n}\nresource \"enroll_credential_binding_job\" \"j\" {\n  identity_id = \"a11ce0d9e2b7c401\"\n  authenticator_config_id = \"cfg\"\n}\n",
+        "provider \"enroll\" {}\nresource \"enroll_authenticator_config\" \"web\" {\n  type = \"hosted_web\"\n}\nresource \"enroll_credential_binding_job\" \"j\" {\n  identity_id = \"a11ce0d9e2b7c401\"\n  authenticator_config_id = \"cfg\"\n}\nresource \"enroll_identity\" \"u\" {\n  username = \"u\"\n  display_name = \"U\"\n}\n",
     );
     let cases = [
         (
@@ -518,6 +620,8 @@ fn import_ids_of_the_wrong_shape_are_refused_before_any_request() {
             "/",
             "tenant_id/realm_id/id",
         ),
+        ("enroll_identity.u", "a/b", "tenant_id/realm_id/id"),
+        ("enroll_identity.u", "t/r/", "tenant_id/realm_id/id"),
         (
             "enroll_credential_binding_job.j",
             "onlyone",

@@ -9,12 +9,6 @@ use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-const RESOURCES: [&str; 3] = [
-    "enroll_authenticator_config",
-    "enroll_bindid_activation",
-    "enroll_credential_binding_job",
-];
-
 /// Why a resource has no `import.sh`.
 fn no_import_reason(resource: &str) -> Option<&'static str> {
     (resource == "enroll_bindid_activation").then_some(
@@ -173,6 +167,31 @@ fn first_sentence(s: &str) -> &str {
     s.split(". ").next().unwrap_or(s).trim_end_matches('.')
 }
 
+/// `resource_schemas` or `data_source_schemas` by name, each with its
+/// block: every type the provider serves gets a page.
+fn sorted(schemas: &Value) -> Vec<(&str, &Value)> {
+    let mut all: Vec<(&str, &Value)> = schemas
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.as_str(), &v["block"])).collect())
+        .unwrap_or_default();
+    all.sort_by_key(|(k, _)| *k);
+    all
+}
+
+fn front_matter(name: &str, kind: &str, description: &str) -> String {
+    format!(
+        "---\npage_title: \"{name} {kind} - enroll\"\nsubcategory: \"\"\ndescription: |-\n  {}.\n---\n\n",
+        first_sentence(description)
+    )
+}
+
+fn doc_path(dir: &str, name: &str) -> PathBuf {
+    root()
+        .join("docs")
+        .join(dir)
+        .join(format!("{}.md", name.trim_start_matches("enroll_")))
+}
+
 fn generate(schema: &Value) -> Vec<(PathBuf, String)> {
     let mut files = Vec::new();
     let provider_example = read(&root().join("examples/provider/provider.tf"));
@@ -187,13 +206,12 @@ fn generate(schema: &Value) -> Vec<(PathBuf, String)> {
         index.trim_end().to_owned() + "\n",
     ));
 
-    for r in RESOURCES {
-        let block = &schema["resource_schemas"][r]["block"];
+    for (r, block) in sorted(&schema["resource_schemas"]) {
         let description = block["description"].as_str().unwrap_or_default();
         let dir = root().join("examples/resources").join(r);
         let mut page = format!(
-            "---\npage_title: \"{r} Resource - enroll\"\nsubcategory: \"\"\ndescription: |-\n  {}.\n---\n\n# {r} (Resource)\n\n{description}\n\n## Example Usage\n\n{}\n\n{}\n\n## Import\n\n",
-            first_sentence(description),
+            "{}# {r} (Resource)\n\n{description}\n\n## Example Usage\n\n{}\n\n{}\n\n## Import\n\n",
+            front_matter(r, "Resource", description),
             code("terraform", &read(&dir.join("resource.tf"))),
             render_schema(block, "## Schema"),
         );
@@ -204,13 +222,22 @@ fn generate(schema: &Value) -> Vec<(PathBuf, String)> {
                 page.push_str(&code("shell", &read(&dir.join("import.sh"))));
             }
         }
-        files.push((
-            root().join(format!(
-                "docs/resources/{}.md",
-                r.trim_start_matches("enroll_")
-            )),
-            page + "\n",
-        ));
+        files.push((doc_path("resources", r), page + "\n"));
+    }
+
+    for (d, block) in sorted(&schema["data_source_schemas"]) {
+        let description = block["description"].as_str().unwrap_or_default();
+        let example = root()
+            .join("examples/data-sources")
+            .join(d)
+            .join("data-source.tf");
+        let page = format!(
+            "{}# {d} (Data Source)\n\n{description}\n\n## Example Usage\n\n{}\n\n{}\n",
+            front_matter(d, "Data Source", description),
+            code("terraform", &read(&example)),
+            render_schema(block, "## Schema"),
+        );
+        files.push((doc_path("data-sources", d), page));
     }
     files
 }
@@ -235,6 +262,23 @@ fn docs_match_the_schema_and_examples() {
                 std::fs::write(&path, &want).unwrap();
             } else {
                 stale.push(path.display().to_string());
+            }
+        }
+    }
+    // A page whose type is gone is stale too (guides are written by hand).
+    let generated: Vec<PathBuf> = generate(&schema).into_iter().map(|(p, _)| p).collect();
+    for dir in ["resources", "data-sources"] {
+        for entry in std::fs::read_dir(root().join("docs").join(dir))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if !generated.contains(&entry.path()) {
+                if update {
+                    std::fs::remove_file(entry.path()).unwrap();
+                } else {
+                    stale.push(entry.path().display().to_string());
+                }
             }
         }
     }

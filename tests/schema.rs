@@ -185,3 +185,71 @@ fn bindid_activation_schema_matches_the_contract() {
         ],
     );
 }
+
+#[test]
+fn identity_resource_and_data_sources_match_the_contract() {
+    let s = schema();
+    let names = |k: &str| {
+        let mut v: Vec<String> = s[k].as_object().unwrap().keys().cloned().collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        names("resource_schemas"),
+        [
+            "enroll_authenticator_config",
+            "enroll_bindid_activation",
+            "enroll_credential_binding_job",
+            "enroll_identity"
+        ]
+    );
+    assert_eq!(
+        names("data_source_schemas"),
+        ["enroll_authenticator_config", "enroll_identity"]
+    );
+    check_block(
+        "enroll_identity",
+        &s["resource_schemas"]["enroll_identity"]["block"],
+        &[
+            ("id", false, false, true, false),
+            ("tenant_id", false, true, true, false),
+            ("realm_id", false, true, true, false),
+            ("display_name", true, false, false, false),
+            ("username", true, false, false, false),
+            ("email", false, true, false, false),
+            ("status", false, true, true, false),
+            ("enrollment_status", false, false, true, false),
+            ("create_time", false, false, true, false),
+            ("update_time", false, false, true, false),
+        ],
+    );
+    check_block(
+        "data.enroll_identity",
+        &s["data_source_schemas"]["enroll_identity"]["block"],
+        &[
+            ("id", false, true, true, false),
+            ("username", false, true, true, false),
+            ("email", false, true, true, false),
+            ("tenant_id", false, true, true, false),
+            ("realm_id", false, true, true, false),
+            ("display_name", false, false, true, false),
+            ("status", false, false, true, false),
+            ("enrollment_status", false, false, true, false),
+        ],
+    );
+    check_block(
+        "data.enroll_authenticator_config",
+        &s["data_source_schemas"]["enroll_authenticator_config"]["block"],
+        &[
+            ("id", true, false, false, false),
+            ("tenant_id", false, true, true, false),
+            ("realm_id", false, true, true, false),
+            ("type", false, false, true, false),
+            ("display_name", false, false, true, false),
+            ("trusted_origins", false, false, true, false),
+            ("authentication_methods", false, false, true, false),
+            ("invoke_url", false, false, true, false),
+            ("invocation_type", false, false, true, false),
+        ],
+    );
+}

@@ -132,6 +132,16 @@ impl SandboxHandle {
         self.sandbox.authenticator_config(id)
     }
 
+    /// As `GET …/identities/{id}` returns it.
+    pub fn identity(&self, id: &str) -> Option<Value> {
+        self.sandbox.identity(id)
+    }
+
+    /// An active identity added behind the client's back; returns its id.
+    pub fn add_identity(&self, username: &str, email: Option<&str>) -> String {
+        self.sandbox.add_identity(username, email)
+    }
+
     /// Deletes a config behind the client's back.
     pub fn delete_authenticator_config(&self, id: &str) -> bool {
         self.sandbox.delete_authenticator_config(id)

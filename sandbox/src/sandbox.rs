@@ -179,6 +179,39 @@ impl Sandbox {
         self.store().configs.get(id).map(|c| c.view(self.seed()))
     }
 
+    /// The identity as `GET …/identities/{id}` returns it.
+    pub fn identity(&self, id: &str) -> Option<Value> {
+        let now = self.now();
+        let store = self.store();
+        store
+            .identities
+            .get(id)
+            .map(|i| store.identity_view(i, self.seed(), now))
+    }
+
+    /// Adds an active identity behind the client's back (e.g. to fill
+    /// pages for a pagination test); returns its id.
+    pub fn add_identity(&self, username: &str, email: Option<&str>) -> String {
+        let now = self.now();
+        let mut traits = serde_json::Map::new();
+        traits.insert("type".into(), "traits_v0".into());
+        traits.insert("username".into(), username.into());
+        if let Some(email) = email {
+            traits.insert("primary_email_address".into(), email.into());
+        }
+        let record = crate::state::IdentityRecord {
+            id: ids::hex16(),
+            display_name: username.to_owned(),
+            status: "active".into(),
+            traits,
+            create_time: now,
+            update_time: now,
+        };
+        let id = record.id.clone();
+        self.store().identities.insert(id.clone(), record);
+        id
+    }
+
     /// Deletes a config behind the client's back (drift).
     pub fn delete_authenticator_config(&self, id: &str) -> bool {
         self.store().configs.shift_remove(id).is_some()

@@ -178,7 +178,7 @@ impl BeyondIdentity {
 
     /// `segments` are percent-encoded one by one, so an id can never change
     /// which path is called.
-    fn url(&self, realm: &RealmRef, segments: &[&str]) -> Url {
+    pub(super) fn url(&self, realm: &RealmRef, segments: &[&str]) -> Url {
         let mut url = self.api_url.clone();
         if let Ok(mut path) = url.path_segments_mut() {
             path.pop_if_empty().extend([
@@ -193,12 +193,15 @@ impl BeyondIdentity {
         url
     }
 
-    async fn call<T: serde::de::DeserializeOwned>(&self, req: Request) -> Result<T, ApiError> {
+    pub(super) async fn call<T: serde::de::DeserializeOwned>(
+        &self,
+        req: Request,
+    ) -> Result<T, ApiError> {
         let resp = self.tokens.send(&self.http, &req, REFRESH_ON).await?;
         resp.decode(&req)
     }
 
-    async fn call_empty(&self, req: Request) -> Result<(), ApiError> {
+    pub(super) async fn call_empty(&self, req: Request) -> Result<(), ApiError> {
         self.tokens
             .send(&self.http, &req, REFRESH_ON)
             .await

@@ -7,15 +7,15 @@ use crate::api::auth::{TokenEndpoint, TokenSource};
 use crate::api::beyond_identity::{BeyondIdentity, RealmRef};
 use crate::api::bindid::BindId;
 use crate::api::http::{Backoff, HttpClient, HttpSettings};
-use crate::resources;
 use crate::schema::attrs::*;
+use crate::{data_sources, resources};
 use async_trait::async_trait;
 use settings::{BeyondIdentityAuth, BindIdAuth, ProviderConfig, Settings};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tf_provider::schema::Schema;
 use tf_provider::value::ValueEmpty;
-use tf_provider::{AttributePath, Diagnostics, DynamicResource, Provider};
+use tf_provider::{AttributePath, Diagnostics, DynamicDataSource, DynamicResource, Provider};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -284,6 +284,13 @@ impl Provider for EnrollProvider {
         _diags: &mut Diagnostics,
     ) -> Option<HashMap<String, Box<dyn DynamicResource>>> {
         Some(resources::all(&self.data))
+    }
+
+    fn get_data_sources(
+        &self,
+        _diags: &mut Diagnostics,
+    ) -> Option<HashMap<String, Box<dyn DynamicDataSource>>> {
+        Some(data_sources::all(&self.data))
     }
 }
 

@@ -1,7 +1,7 @@
 //! `enroll_authenticator_config`: how identities of a realm authenticate
 //! (Beyond Identity authenticator configurations).
 
-use super::{api_error, present, realm_of, split_import_id};
+use super::{api_error, import_realm_id, present, realm_of};
 use crate::api::beyond_identity::{
     AuthenticationMethod, AuthenticatorConfig, AuthenticatorSettings, RealmRef,
     AUTHENTICATION_METHODS,
@@ -248,7 +248,7 @@ fn to_api(diags: &mut Diagnostics, s: &State) -> Option<AuthenticatorConfig> {
 }
 
 /// State from what the API returned.
-fn from_api(api: AuthenticatorConfig, realm: &RealmRef) -> State {
+pub fn from_api(api: AuthenticatorConfig, realm: &RealmRef) -> State {
     let methods =
         |m: Vec<AuthenticationMethod>| to_list(&m.into_iter().map(|m| m.kind).collect::<Vec<_>>());
     let mut s = State {
@@ -529,27 +529,9 @@ impl Resource for AuthenticatorConfigResource {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let parts = match split_import_id(&id, &[3, 1], &["tenant_id/realm_id/id", "id"]) {
-            Ok(p) => p,
-            Err(m) => {
-                diags.root_error("Invalid import ID", m);
-                return None;
-            }
-        };
         let clients = self.data.beyond_identity(diags)?;
         let bi = clients.beyond_identity.as_ref().ok()?;
-        let (tenant, realm, config_id) = match parts.as_slice() {
-            [t, r, i] => (Some(*t), Some(*r), *i),
-            [i] => (None, None, *i),
-            _ => return None,
-        };
-        let realm = match bi.realm(tenant, realm) {
-            Ok(r) => r,
-            Err(m) => {
-                diags.root_error("Missing tenant or realm", m);
-                return None;
-            }
-        };
+        let (realm, config_id) = import_realm_id(diags, bi, &id)?;
         match bi.api.get_authenticator_config(&realm, config_id).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
             Err(e) => {

@@ -4,6 +4,7 @@ pub mod authenticator_config;
 pub mod bindid_activation;
 pub mod credential_binding_job;
 mod diagnostics;
+pub mod identity;
 mod import_id;
 
 use crate::api::beyond_identity::RealmRef;
@@ -31,6 +32,10 @@ pub fn all(data: &Arc<ProviderData>) -> HashMap<String, Box<dyn DynamicResource>
         Box::new(credential_binding_job::CredentialBindingJobResource::new(
             data.clone(),
         )),
+    );
+    map.insert(
+        "identity".into(),
+        Box::new(identity::IdentityResource::new(data.clone())),
     );
     map.insert(
         "bindid_activation".into(),
@@ -63,6 +68,34 @@ pub fn realm_of(
 ) -> Option<RealmRef> {
     match bi.realm(known_str(tenant_id), known_str(realm_id)) {
         Ok(r) => Some(r),
+        Err(m) => {
+            diags.root_error("Missing tenant or realm", m);
+            None
+        }
+    }
+}
+
+/// An import ID of the form `tenant_id/realm_id/id`, or `id` in the
+/// provider's default realm.
+pub fn import_realm_id<'a>(
+    diags: &mut Diagnostics,
+    bi: &BeyondIdentityContext,
+    import_id: &'a str,
+) -> Option<(RealmRef, &'a str)> {
+    let parts = match split_import_id(import_id, &[3, 1], &["tenant_id/realm_id/id", "id"]) {
+        Ok(p) => p,
+        Err(m) => {
+            diags.root_error("Invalid import ID", m);
+            return None;
+        }
+    };
+    let (tenant, realm, id) = match parts.as_slice() {
+        [t, r, i] => (Some(*t), Some(*r), *i),
+        [i] => (None, None, *i),
+        _ => return None,
+    };
+    match bi.realm(tenant, realm) {
+        Ok(r) => Some((r, id)),
         Err(m) => {
             diags.root_error("Missing tenant or realm", m);
             None

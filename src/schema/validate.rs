@@ -84,6 +84,27 @@ pub fn email(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A Beyond Identity `display_name` or `username`: the spec allows 1 to 64
+/// characters, none of them ``{}[]<>;:?\/|*^%$#=~`!``.
+pub fn identity_name(value: &str) -> Result<(), String> {
+    const FORBIDDEN: &str = "{}[]<>;:?\\/|*^%$#=~`!";
+    if value.is_empty() {
+        return Err("must not be empty".into());
+    }
+    if value.chars().count() > 64 {
+        return Err(format!(
+            "{value:?} is {} characters long; the API allows at most 64",
+            value.chars().count()
+        ));
+    }
+    if let Some(c) = value.chars().find(|c| FORBIDDEN.contains(*c)) {
+        return Err(format!(
+            "{value:?} contains {c:?}; the API refuses any of {FORBIDDEN}"
+        ));
+    }
+    Ok(())
+}
+
 /// An id that goes into a URL path: non-empty, no slash, no whitespace.
 pub fn path_id(value: &str) -> Result<(), String> {
     if value.is_empty() {
@@ -130,6 +151,16 @@ mod tests {
         assert!(email("@example.com").is_err());
         assert!(email("a b@example.com").is_err());
         assert!(email("a@@example.com").is_err());
+    }
+
+    #[test]
+    fn identity_names() {
+        assert!(identity_name("Alice Example").is_ok());
+        assert!(identity_name("alice.example+test@corp").is_ok());
+        assert!(identity_name("").is_err());
+        assert!(identity_name("a/b").is_err());
+        assert!(identity_name(&"x".repeat(65)).is_err());
+        assert!(identity_name(&"é".repeat(64)).is_ok());
     }
 
     #[test]

@@ -195,6 +195,13 @@ pub fn identity_id(ws: &Workspace, username: &str) -> String {
 
 /// Diagnostics from a `-json` run: (severity, summary, detail, snippet code).
 pub fn diagnostics(run: &Run) -> Vec<serde_json::Value> {
+    // `validate -json` prints one document; the other commands, one
+    // message per line.
+    if let Ok(doc) = serde_json::from_str::<serde_json::Value>(&run.stdout) {
+        if let Some(diags) = doc["diagnostics"].as_array() {
+            return diags.clone();
+        }
+    }
     run.stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
