@@ -8,6 +8,7 @@ use enroll_provider::api::beyond_identity::{
 };
 use enroll_provider::api::bindid::ActivationAnswer;
 use enroll_provider::api::http::{parse_retry_after, Effect, Request, Response};
+use enroll_provider::api::identities::{Identity, IdentityPage};
 use enroll_provider::api::ApiError;
 use enroll_provider::resources::split_import_id;
 use proptest::prelude::*;
@@ -26,6 +27,10 @@ fn real_bodies() -> Vec<Value> {
             "trusted_origins": []}}),
         json!({"status": "success", "activationResult": {"channelsResult": [
             {"channelType": "email", "target": "a@example.com", "status": "success"}]}}),
+        json!({"identities": [{"id": "e372db224c06e850", "realm_id": "r", "tenant_id": "t",
+            "display_name": "Test", "status": "active", "enrollment_status": "UNENROLLED",
+            "traits": {"type": "traits_v0", "username": "test", "primary_email_address": "t@example.com"}}],
+            "total_size": 1, "next_page_token": "p2"}),
         json!({"access_token": "tok", "token_type": "Bearer", "expires_in": 3600}),
         json!({"code": "bad_request", "message": "invalid", "details": [
             {"type": "FieldViolations", "field_violations": [{"field": "job.x", "description": "d"}]},
@@ -163,6 +168,8 @@ proptest! {
         decode::<CredentialBindingJob>(&body);
         decode::<AuthenticatorConfig>(&body);
         decode::<ActivationAnswer>(&body);
+        decode::<Identity>(&body);
+        decode::<IdentityPage>(&body);
     }
 
     #[test]

@@ -88,12 +88,13 @@ impl IdentityPatch {
     }
 }
 
+/// One page of a list.
 #[derive(Debug, Clone, Deserialize)]
-struct IdentityPage {
+pub struct IdentityPage {
     #[serde(default)]
-    identities: Vec<Identity>,
+    pub identities: Vec<Identity>,
     #[serde(default)]
-    next_page_token: Option<String>,
+    pub next_page_token: Option<String>,
 }
 
 /// Which identities a list returns.
