@@ -502,3 +502,55 @@ fn a_lost_create_answer_adopts_the_identity_it_made() {
         assert_eq!(ws.plan().code, 0, "{mode:?}");
     }
 }
+
+/// The flow a CI suite uses: `examples/test-users` as the root module
+/// creates the users and hands out one RETURN link each, sending no email.
+#[test]
+fn the_test_users_module_creates_users_and_returns_their_links() {
+    let ws = Workspace::new();
+    let module =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/test-users/main.tf");
+    std::fs::copy(&module, ws.path().join("main.tf")).expect("copy the module");
+    std::fs::write(
+        ws.path().join("terraform.tfvars.json"),
+        r#"{"users": {
+            "ci-one":   {"display_name": "CI One"},
+            "ci-two":   {"display_name": "CI Two", "email": "ci-two@example.com"},
+            "ci-three": {"display_name": "CI Three"}
+        }}"#,
+    )
+    .unwrap();
+    let applied = ws.apply();
+    assert!(!applied.stdout.contains("token="), "no link is printed");
+
+    let ids = output_map(&ws, "identity_ids");
+    let links = output_map(&ws, "enrollment_links");
+    assert_eq!(ids.len(), 3);
+    assert_eq!(links.len(), 3);
+    let mut seen = std::collections::HashSet::new();
+    for (user, link) in &links {
+        let link = link.as_str().expect("a link per user");
+        assert!(link.starts_with("http"), "{user}: {link}");
+        assert!(seen.insert(link.to_owned()), "links are distinct");
+        let id = ids[user].as_str().unwrap();
+        assert_eq!(
+            ws.sandbox.identity(id).unwrap()["enrollment_status"],
+            "PENDING"
+        );
+    }
+    assert_eq!(ws.emails(), 0, "RETURN links are handed out, not emailed");
+    // Listing every output hides it; only asking for it by name shows it.
+    let shown = ws.run(&["output", "-no-color"]).ok();
+    assert!(
+        shown.stdout.contains("enrollment_links = <sensitive>"),
+        "{}",
+        shown.stdout
+    );
+    assert!(!shown.stdout.contains("token="), "{}", shown.stdout);
+    assert_eq!(ws.plan().code, 0);
+
+    ws.destroy();
+    for id in ids.values() {
+        assert!(ws.sandbox.identity(id.as_str().unwrap()).is_none());
+    }
+}

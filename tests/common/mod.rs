@@ -35,7 +35,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(o: Output) -> Run {
+    pub fn from(o: Output) -> Run {
         Run {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -134,8 +134,7 @@ impl Workspace {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = self.command(args).output().expect("run terraform");
-        Run::from(out)
+        output_of(&mut self.command(args))
     }
 
     #[track_caller]
@@ -172,6 +171,11 @@ impl Workspace {
     pub fn request_count(&self) -> usize {
         self.sandbox.requests().len()
     }
+}
+
+/// Runs `cmd` to the end and keeps what it printed.
+pub fn output_of(cmd: &mut Command) -> Run {
+    Run::from(cmd.output().expect("run terraform"))
 }
 
 pub fn find_resource(state: &serde_json::Value, address: &str) -> Option<serde_json::Value> {
