@@ -1,0 +1,466 @@
+//! The release package installed the way a user installs it: `scripts/release`
+//! packs the provider binary cargo built for this test run, a filesystem
+//! mirror serves the zip to a real `terraform init` (no dev_overrides and no
+//! `direct {}`, so nothing can reach a registry), and the quickstart applies
+//! against an in-process sandbox.
+
+mod common;
+
+use common::{terraform_bin, Run, PROVIDER_BIN};
+use enroll_sandbox::{OutboxKind, SandboxConfig, SandboxHandle};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const NAME: &str = "terraform-provider-enroll";
+const SOURCE: &str = "registry.terraform.io/passwordless/enroll";
+// The test crate is the root package, so this is the version the script
+// must read out of cargo metadata.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Terraform's name for the host platform, as `terraform version` prints it.
+fn platform() -> String {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        other => other,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    };
+    format!("{os}_{arch}")
+}
+
+fn entry_name() -> String {
+    format!("{NAME}_v{VERSION}{}", std::env::consts::EXE_SUFFIX)
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs the script on `binary`; `epoch` is its SOURCE_DATE_EPOCH (None:
+/// the script's default, the last commit's time).
+fn release(binary: &Path, args: &[&Path], epoch: Option<u64>) -> Run {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/release");
+    let mut cmd = Command::new(script);
+    cmd.args(args)
+        .env("ENROLL_RELEASE_BINARY", binary)
+        .env_remove("SOURCE_DATE_EPOCH");
+    if let Some(epoch) = epoch {
+        cmd.env("SOURCE_DATE_EPOCH", epoch.to_string());
+    }
+    let run = run(&mut cmd);
+    assert_eq!(run.code, 0, "scripts/release failed:\n{}", run.all());
+    run
+}
+
+/// SHA-256 of some bytes, through coreutils' `sha256sum` (the tool the
+/// release itself uses), as lowercase hex.
+fn sha256_hex(data: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("sha256sum (coreutils) on PATH");
+    child.stdin.take().unwrap().write_all(data).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()[..64].to_owned()
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | ((*b as u32) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Terraform's `h1:` package hash of a package holding one file: the
+/// SHA-256 of the `sha256sum`-style listing of its files, in base64.
+fn h1_hash(file_name: &str, contents: &[u8]) -> String {
+    let listing = format!("{}  {file_name}\n", sha256_hex(contents));
+    let hex = sha256_hex(listing.as_bytes());
+    let digest: Vec<u8> = (0..32)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    format!("h1:{}", base64(&digest))
+}
+
+#[derive(Debug)]
+struct ZipEntry {
+    name: String,
+    unix_mode: u32,
+    /// MS-DOS (date, time) fields, as stored.
+    dos_stamp: (usize, usize),
+}
+
+/// The entries of a zip, from its central directory.
+fn zip_entries(zip: &[u8]) -> Vec<ZipEntry> {
+    let u16_at = |i: usize| u16::from_le_bytes([zip[i], zip[i + 1]]) as usize;
+    let u32_at = |i: usize| u32::from_le_bytes(zip[i..i + 4].try_into().unwrap());
+    let eocd = (0..=zip.len().saturating_sub(22))
+        .rev()
+        .find(|&i| zip[i..i + 4] == [0x50, 0x4b, 0x05, 0x06])
+        .expect("a zip's end-of-central-directory record");
+    let count = u16_at(eocd + 10);
+    let mut at = u32_at(eocd + 16) as usize;
+    let mut entries = Vec::new();
+    for _ in 0..count {
+        assert_eq!(zip[at..at + 4], [0x50, 0x4b, 0x01, 0x02], "central header");
+        let (name_len, extra_len, comment_len) =
+            (u16_at(at + 28), u16_at(at + 30), u16_at(at + 32));
+        let name = String::from_utf8(zip[at + 46..at + 46 + name_len].to_vec()).unwrap();
+        entries.push(ZipEntry {
+            name,
+            unix_mode: u32_at(at + 38) >> 16,
+            dos_stamp: (u16_at(at + 14), u16_at(at + 12)),
+        });
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    entries
+}
+
+/// `name => sha256` from a SHA256SUMS file, checking its format on the way.
+fn parse_sums(text: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .map(|line| {
+            let (hash, name) = line
+                .split_once("  ")
+                .unwrap_or_else(|| panic!("not sha256sum format: {line:?}"));
+            assert!(
+                hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+                "bad hash in {line:?}"
+            );
+            (name.to_owned(), hash.to_owned())
+        })
+        .collect()
+}
+
+struct Package {
+    dir: PathBuf,
+    zip: String,
+    sums: BTreeMap<String, String>,
+}
+
+/// Checks the three release files and returns where they are.
+fn check_package(dir: &Path) -> Package {
+    let prefix = format!("{NAME}_{VERSION}");
+    let zip = format!("{prefix}_{}.zip", platform());
+    let manifest = format!("{prefix}_manifest.json");
+    let sums_name = format!("{prefix}_SHA256SUMS");
+
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    let mut expected = vec![zip.clone(), manifest.clone(), sums_name.clone()];
+    expected.sort();
+    assert_eq!(files, expected, "release directory");
+
+    let repo_manifest = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("terraform-registry-manifest.json"),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(dir.join(&manifest)).unwrap(), repo_manifest);
+
+    let sums = parse_sums(&std::fs::read_to_string(dir.join(&sums_name)).unwrap());
+    assert_eq!(
+        sums.keys().cloned().collect::<Vec<_>>(),
+        vec![zip.clone(), manifest.clone()],
+        "SHA256SUMS covers the zip and the manifest"
+    );
+    for (name, hash) in &sums {
+        let actual = sha256_hex(&std::fs::read(dir.join(name)).unwrap());
+        assert_eq!(&actual, hash, "SHA256SUMS entry for {name}");
+    }
+
+    let entries = zip_entries(&std::fs::read(dir.join(&zip)).unwrap());
+    assert_eq!(entries.len(), 1, "one file in the zip: {entries:?}");
+    assert_eq!(entries[0].name, entry_name());
+    assert_eq!(
+        entries[0].unix_mode & 0o777,
+        0o755,
+        "the binary is executable"
+    );
+
+    Package {
+        dir: dir.to_owned(),
+        zip,
+        sums,
+    }
+}
+
+/// A working directory with the quickstart and a CLI config whose only
+/// installation method is the filesystem mirror.
+struct Project {
+    dir: PathBuf,
+    cli_config: PathBuf,
+    terraform: String,
+}
+
+impl Project {
+    fn new(root: &Path, name: &str, mirror: &Path) -> Project {
+        let dir = root.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart");
+        for entry in std::fs::read_dir(quickstart).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "tf") {
+                std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        let cli_config = dir.join("terraformrc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    include = [\"{SOURCE}\"]\n  }}\n}}\n",
+                mirror.display().to_string()
+            ),
+        )
+        .unwrap();
+        Project {
+            dir,
+            cli_config,
+            terraform: terraform_bin(),
+        }
+    }
+
+    fn terraform(&self, args: &[&str], env: &[(String, String)]) -> Run {
+        let mut cmd = Command::new(&self.terraform);
+        cmd.args(args)
+            .current_dir(&self.dir)
+            .env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .env("NO_COLOR", "1")
+            .envs(env.iter().map(|(k, v)| (k, v)));
+        // Anything that would let terraform find the provider other than
+        // through the mirror, or keep its data outside this directory.
+        for var in [
+            "TF_DATA_DIR",
+            "TF_PLUGIN_CACHE_DIR",
+            "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE",
+            "TF_REATTACH_PROVIDERS",
+            "TF_CLI_ARGS",
+            "TF_CLI_ARGS_init",
+            "TF_CLI_ARGS_apply",
+            "TF_LOG",
+            "TF_LOG_PROVIDER",
+        ] {
+            cmd.env_remove(var);
+        }
+        run(&mut cmd)
+    }
+
+    fn init(&self) -> Run {
+        self.terraform(&["init", "-input=false", "-no-color"], &[])
+    }
+
+    fn lock_file(&self) -> String {
+        std::fs::read_to_string(self.dir.join(".terraform.lock.hcl")).unwrap_or_default()
+    }
+
+    /// The hashes the lock file records for the provider.
+    fn locked_hashes(&self) -> Vec<String> {
+        let lock = self.lock_file();
+        let block = lock
+            .split_once(&format!("provider \"{SOURCE}\" {{"))
+            .unwrap_or_else(|| panic!("no {SOURCE} in the lock file:\n{lock}"))
+            .1;
+        let block = &block[..block.find("\n}").unwrap()];
+        assert!(
+            block.contains(&format!("version = \"{VERSION}\"")),
+            "lock file version:\n{lock}"
+        );
+        block
+            .lines()
+            .map(|l| l.trim().trim_end_matches(','))
+            .filter(|l| l.starts_with('"') && l.ends_with('"') && l.contains(':'))
+            .map(|l| l.trim_matches('"').to_owned())
+            .filter(|l| l.starts_with("h1:") || l.starts_with("zh:"))
+            .collect()
+    }
+
+    fn seed_lock_file(&self, hash: &str) {
+        std::fs::write(
+            self.dir.join(".terraform.lock.hcl"),
+            format!("provider \"{SOURCE}\" {{\n  version = \"{VERSION}\"\n  hashes = [\n    \"{hash}\",\n  ]\n}}\n"),
+        )
+        .unwrap();
+    }
+
+    fn installed_binary(&self) -> PathBuf {
+        self.dir
+            .join(".terraform/providers")
+            .join(SOURCE)
+            .join(VERSION)
+            .join(platform())
+            .join(entry_name())
+    }
+}
+
+#[test]
+fn released_zip_installs_from_a_filesystem_mirror_and_applies_the_quickstart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = tmp.path().join("dist");
+    release(Path::new(PROVIDER_BIN), &[Path::new("--out"), &dist], None);
+    let pkg = check_package(&dist);
+    let zip_sha = pkg.sums[&pkg.zip].clone();
+    let binary = std::fs::read(PROVIDER_BIN).unwrap();
+    let h1 = h1_hash(&entry_name(), &binary);
+
+    // The packed mirror layout: HOSTNAME/NAMESPACE/TYPE/<release zip>.
+    let mirror = tmp.path().join("mirror");
+    let slot = mirror.join(SOURCE);
+    std::fs::create_dir_all(&slot).unwrap();
+    std::fs::copy(pkg.dir.join(&pkg.zip), slot.join(&pkg.zip)).unwrap();
+
+    // First use, no lock file: terraform trusts the package and records the
+    // hash of what it unpacked. A filesystem mirror has no signed checksums,
+    // so terraform writes no `zh:` hash of its own here.
+    let fresh = Project::new(tmp.path(), "fresh", &mirror);
+    let init = fresh.init();
+    assert_eq!(init.code, 0, "terraform init failed:\n{}", init.all());
+    assert!(
+        init.stdout
+            .contains(&format!("Installed passwordless/enroll v{VERSION}")),
+        "terraform init did not install {VERSION}:\n{}",
+        init.all()
+    );
+    assert_eq!(
+        fresh.locked_hashes(),
+        vec![h1.clone()],
+        "{}",
+        fresh.lock_file()
+    );
+    assert!(
+        std::fs::read(fresh.installed_binary()).unwrap() == binary,
+        "the installed provider is not the binary that was packaged"
+    );
+
+    // A lock file pinned to a checksum that is not the package's: terraform
+    // must refuse the mirror's zip.
+    let wrong = Project::new(tmp.path(), "wrong", &mirror);
+    wrong.seed_lock_file(&format!("zh:{}", "0".repeat(64)));
+    let init = wrong.init();
+    assert_ne!(
+        init.code,
+        0,
+        "init accepted a zip its lock file does not allow:\n{}",
+        init.all()
+    );
+    assert!(
+        // Terraform wraps its messages at 78 columns.
+        init.all()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains("doesn't match any of the checksums previously recorded"),
+        "{}",
+        init.all()
+    );
+
+    // The user's path: pin the release's SHA256SUMS in the lock file, as the
+    // registry would, then init, which checks the zip against it and adds h1:.
+    let pinned = Project::new(tmp.path(), "pinned", &mirror);
+    pinned.seed_lock_file(&format!("zh:{zip_sha}"));
+    let init = pinned.init();
+    assert_eq!(init.code, 0, "terraform init failed:\n{}", init.all());
+    assert!(
+        init.stdout
+            .contains(&format!("Installed passwordless/enroll v{VERSION}")),
+        "{}",
+        init.all()
+    );
+    let mut hashes = pinned.locked_hashes();
+    hashes.sort();
+    assert_eq!(
+        hashes,
+        vec![h1, format!("zh:{zip_sha}")],
+        "{}",
+        pinned.lock_file()
+    );
+
+    let sandbox = SandboxHandle::spawn(SandboxConfig::default()).expect("start the sandbox");
+    let apply = pinned.terraform(
+        &["apply", "-auto-approve", "-input=false", "-no-color"],
+        &sandbox.env(),
+    );
+    assert_eq!(apply.code, 0, "terraform apply failed:\n{}", apply.all());
+    let outbox = sandbox.outbox();
+    let mut emails: Vec<&str> = outbox
+        .iter()
+        .filter(|m| m.kind == OutboxKind::CredentialBindingJob)
+        .map(|m| m.recipient.as_str())
+        .collect();
+    emails.sort();
+    let bindid: Vec<&str> = outbox
+        .iter()
+        .filter(|m| m.kind == OutboxKind::BindidActivation)
+        .map(|m| m.recipient.as_str())
+        .collect();
+    assert_eq!(
+        (emails, bindid, outbox.len()),
+        (
+            vec!["alice@example.com", "bob@example.com"],
+            vec!["carol@example.com"],
+            3
+        ),
+        "sandbox outbox after the quickstart; apply said:\n{}",
+        apply.all()
+    );
+}
+
+/// The zip records SOURCE_DATE_EPOCH, not the time of the build or of the
+/// run, so two builds of a tag give the same zip and the same `zh:` hash that
+/// users pin. Also the positional output-directory form.
+#[test]
+fn same_binary_and_epoch_give_the_same_zip() {
+    // 2023-11-14 22:13:20 UTC, an even second (DOS time has 2 s steps).
+    const EPOCH: u64 = 1_700_000_000;
+    let dos_stamp = (
+        ((2023 - 1980) << 9) | (11 << 5) | 14,
+        (22 << 11) | (13 << 5) | (20 / 2),
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let binary = tmp.path().join("provider");
+    std::fs::write(&binary, b"#!/bin/sh\necho not a provider\n").unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    release(&binary, &[&a], Some(EPOCH));
+    let file = std::fs::File::options().write(true).open(&binary).unwrap();
+    file.set_modified(std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1 << 30))
+        .unwrap();
+    drop(file);
+    release(&binary, &[Path::new("--out"), &b], Some(EPOCH));
+
+    let (pa, pb) = (check_package(&a), check_package(&b));
+    let zip = std::fs::read(a.join(&pa.zip)).unwrap();
+    assert_eq!(zip_entries(&zip)[0].dos_stamp, dos_stamp);
+    assert_eq!(pa.sums, pb.sums);
+    assert_eq!(zip, std::fs::read(b.join(&pb.zip)).unwrap());
+}
