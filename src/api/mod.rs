@@ -5,6 +5,7 @@ pub mod beyond_identity;
 pub mod bindid;
 pub mod error;
 pub mod http;
+pub mod pace;
 pub mod secret;
 
 pub use error::ApiError;
