@@ -14,9 +14,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Fewer answers than this between two 429s say nothing about the host's
-/// rate (one slow request, a burst of parallel refusals); the pause still
-/// applies, the gap is left as it was.
+/// Fewer answers than this say little about the host's rate (one slow
+/// request, a burst of parallel refusals): the window is kept open across
+/// refusals until it holds this many.
 const MIN_SAMPLE: u32 = 8;
 
 /// Each answer that got through shortens the gap by this fraction: the gap
@@ -70,16 +70,16 @@ impl Lane {
     /// A 429; `pause` is its `Retry-After`, already capped.
     pub fn throttled(&mut self, now: Instant, pause: Option<Duration>) {
         let start = *self.window_start.get_or_insert(now);
+        // The window runs from the refusal that ended the previous one, its
+        // pause included, to this one: what got through in it is what the
+        // host allows. A window with too few answers (a host that lets only
+        // a handful through between refusals) goes on into the next one.
         if self.passed >= MIN_SAMPLE {
-            // The window runs from the previous refusal, its pause included,
-            // to this one: what got through in it is what the host allows.
             let elapsed = now.saturating_duration_since(start);
             self.gap = (elapsed / self.passed).min(MAX_GAP);
             if self.gap < NO_GAP {
                 self.gap = Duration::ZERO;
             }
-        }
-        if self.passed > 0 {
             self.window_start = Some(now);
             self.passed = 0;
         }
@@ -227,13 +227,17 @@ mod tests {
     }
 
     #[test]
-    fn a_few_answers_teach_no_pace() {
+    fn a_few_answers_teach_no_pace_until_more_come() {
         let t0 = Instant::now();
         let mut lane = Lane::default();
         lane.reserve(t0);
         pass(&mut lane, t0, MIN_SAMPLE - 1);
-        lane.throttled(t0 + Duration::from_secs(5), Some(ms(100)));
+        lane.throttled(t0 + Duration::from_secs(1), Some(ms(100)));
         assert_eq!(lane.gap(), Duration::ZERO);
+        // A strict host: a handful between refusals, the window goes on.
+        pass(&mut lane, t0 + Duration::from_secs(2), 3);
+        lane.throttled(t0 + Duration::from_secs(2), Some(ms(100)));
+        assert_eq!(lane.gap(), Duration::from_secs(2) / (MIN_SAMPLE + 2));
     }
 
     #[test]
@@ -300,5 +304,103 @@ mod tests {
         pacer.throttled("a:443", t0, Some(Duration::from_secs(30)));
         assert_eq!(pacer.reserve("b:443", t0), t0, "b is not held by a");
         assert_eq!(pacer.reserve("a:443", t0), t0 + Duration::from_secs(30));
+    }
+
+    /// Ten workers send `total` requests through one lane to a host that
+    /// answers after 50 ms and keeps a token bucket of 50 a second holding
+    /// `burst`; a refusal carries `Retry-After` in whole seconds, rounded
+    /// up, as the sandbox's does. Time is simulated. With `learn` false the
+    /// lane never hears of an answer that got through, so it only pauses:
+    /// the behaviour before pacing. Returns the seconds until the last
+    /// answer and the number of refusals.
+    fn simulate(burst: u32, total: u32, learn: bool) -> (f64, u32) {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        #[derive(PartialEq, Eq, PartialOrd, Ord)]
+        enum Step {
+            Want,
+            Wake(u64),
+            Arrive,
+        }
+        const LATENCY: u64 = 50_000;
+        let interval = 20_000u64; // µs between tokens at 50 a second
+        let t0 = Instant::now();
+        let at = |us: u64| t0 + Duration::from_micros(us);
+        let us = |i: Instant| i.duration_since(t0).as_micros() as u64;
+        let mut lane = Lane::default();
+        // GCRA: the theoretical arrival time of the next request.
+        let mut tat = 0u64;
+        let mut events = BinaryHeap::new();
+        let mut seq = 0u64;
+        let mut push = |events: &mut BinaryHeap<_>, t: u64, step: Step| {
+            seq += 1;
+            events.push(Reverse((t, seq, step)));
+        };
+        let (mut to_send, mut refused, mut last) = (total, 0, 0);
+        for _ in 0..10 {
+            to_send -= 1;
+            push(&mut events, 0, Step::Want);
+        }
+        while let Some(Reverse((t, _, step))) = events.pop() {
+            match step {
+                Step::Want => {
+                    let slot = us(lane.reserve(at(t)));
+                    if slot > t {
+                        push(&mut events, slot, Step::Wake(slot));
+                    } else {
+                        push(&mut events, t + LATENCY, Step::Arrive);
+                    }
+                }
+                // As `Pacer::wait`: a pause that began meanwhile wins.
+                Step::Wake(slot) if lane.paused_past(at(slot)) => {
+                    push(&mut events, t, Step::Want);
+                }
+                Step::Wake(_) => push(&mut events, t + LATENCY, Step::Arrive),
+                Step::Arrive => {
+                    let allowed_from = tat.saturating_sub(u64::from(burst - 1) * interval);
+                    if t >= allowed_from {
+                        tat = tat.max(t) + interval;
+                        if learn {
+                            lane.passed();
+                        }
+                        last = t;
+                        if to_send > 0 {
+                            to_send -= 1;
+                            push(&mut events, t, Step::Want);
+                        }
+                    } else {
+                        refused += 1;
+                        let retry_after = (allowed_from - t).div_ceil(1_000_000).max(1);
+                        let pause = Duration::from_secs(retry_after);
+                        lane.throttled(at(t), Some(pause));
+                        push(&mut events, t + pause.as_micros() as u64, Step::Want);
+                    }
+                }
+            }
+        }
+        (last as f64 / 1e6, refused)
+    }
+
+    #[test]
+    fn parallel_workers_keep_close_to_the_rate_a_host_allows() {
+        // Ideal: 1000 requests at 50 a second, 20 s.
+        for burst in [50, 10, 5, 1] {
+            let (paced, paced_refused) = simulate(burst, 1000, true);
+            let (held, held_refused) = simulate(burst, 1000, false);
+            eprintln!(
+                "bucket of {burst}: paced {paced:.1} s, {paced_refused} refusals; \
+                 only held {held:.1} s, {held_refused} refusals"
+            );
+            if burst == 50 {
+                // A bucket of a second's worth refills during the pause.
+                assert!(paced <= 21.0 && held <= 21.0, "{paced} {held}");
+            } else {
+                // A small bucket refills only a little during the pause and
+                // ten workers released together empty it at once.
+                assert!(paced * 2.0 < held, "{paced} {held}");
+                assert!(paced_refused * 5 < held_refused);
+            }
+        }
+        assert!(simulate(5, 1000, true).0 < 50.0);
     }
 }
