@@ -2,10 +2,10 @@
 //! error decoding and request logging. Every vendor call goes through here.
 
 use super::error::ApiError;
+use super::pace::Pacer;
 use super::secret::Secret;
 use crate::logging;
 use reqwest::{Method, Url};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Whether repeating a request is harmless.
@@ -108,10 +108,10 @@ pub struct HttpSettings {
 pub struct HttpClient {
     inner: reqwest::Client,
     settings: HttpSettings,
-    /// Set by a 429 with `Retry-After`: every worker of this process waits
-    /// until then, so parallel requests back off together instead of
-    /// hammering a rate-limited API one by one.
-    paused_until: Mutex<Option<Instant>>,
+    /// Shared by every worker of this process: a 429 with `Retry-After`
+    /// holds them all until then, and they resume spaced at the host's pace
+    /// instead of all at once.
+    pacer: Pacer,
 }
 
 impl HttpClient {
@@ -127,7 +127,7 @@ impl HttpClient {
         Ok(Self {
             inner,
             settings,
-            paused_until: Mutex::new(None),
+            pacer: Pacer::default(),
         })
     }
 
@@ -139,9 +139,10 @@ impl HttpClient {
     /// not retried comes back as `ApiError::Status`.
     pub async fn send(&self, req: &Request, creds: Credentials<'_>) -> Result<Response, ApiError> {
         let mut attempt: u32 = 0;
+        let host = host_key(&req.url);
         loop {
-            self.wait_for_pause().await;
-            let result = self.send_once(req, &creds).await;
+            self.pacer.wait(&host).await;
+            let result = self.send_once(req, &creds, &host).await;
             let err = match result {
                 Ok(resp) => return Ok(resp),
                 Err(err) => err,
@@ -170,6 +171,7 @@ impl HttpClient {
         &self,
         req: &Request,
         creds: &Credentials<'_>,
+        host: &str,
     ) -> Result<Response, ApiError> {
         let method = req.method.as_str();
         let path = req.url.path();
@@ -211,14 +213,16 @@ impl HttpClient {
                         ("duration_ms", elapsed_ms.into()),
                     ],
                 );
+                if status == 429 {
+                    let cap = self.settings.backoff.retry_after_cap;
+                    self.pacer
+                        .throttled(host, Instant::now(), retry_after.map(|w| w.min(cap)));
+                } else {
+                    self.pacer.passed(host);
+                }
                 if (200..300).contains(&status) {
                     Ok(Response { status, body })
                 } else {
-                    if status == 429 {
-                        if let Some(wait) = retry_after {
-                            self.pause(wait.min(self.settings.backoff.retry_after_cap));
-                        }
-                    }
                     Err(ApiError::from_response(
                         method,
                         path,
@@ -257,25 +261,15 @@ impl HttpClient {
         let nanos = exp.as_nanos().min(u64::MAX as u128) as u64;
         Duration::from_nanos(fastrand::u64(nanos / 2..=nanos.max(1)))
     }
+}
 
-    fn pause(&self, wait: Duration) {
-        let until = Instant::now() + wait;
-        if let Ok(mut p) = self.paused_until.lock() {
-            if p.is_none_or(|t| t < until) {
-                *p = Some(until);
-            }
-        }
-    }
-
-    async fn wait_for_pause(&self) {
-        let until = self.paused_until.lock().ok().and_then(|p| *p);
-        if let Some(until) = until {
-            let now = Instant::now();
-            if until > now {
-                tokio::time::sleep(until - now).await;
-            }
-        }
-    }
+/// Rate limits are per API host: `host:port`.
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or_default()
+    )
 }
 
 fn classify(method: &str, path: &str, timeout: Duration, e: &reqwest::Error) -> ApiError {

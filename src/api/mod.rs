@@ -6,6 +6,7 @@ pub mod bindid;
 pub mod error;
 pub mod http;
 pub mod identities;
+pub mod pace;
 pub mod secret;
 
 pub use error::ApiError;
