@@ -76,9 +76,8 @@ impl DataSource for AuthenticatorConfigDataSource {
         let Value::Value(config) = config else {
             return Some(Value::Null);
         };
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &config.tenant_id, &config.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &config.tenant_id, &config.realm_id)?;
         let id = known_str(&config.id).unwrap_or_default();
         match bi.api.get_authenticator_config(&realm, id).await {
             Ok(api) => Some(Value::Value(from_api(api, &realm))),

@@ -225,9 +225,8 @@ impl DataSource for IdentityDataSource {
         };
         check_one_key(diags, &config);
         let key = key_of(&config)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &config.tenant_id, &config.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &config.tenant_id, &config.realm_id)?;
         let found = self.find(diags, &bi.api, &realm, key).await?;
         Some(Value::Value(from_api(found, &realm)))
     }

@@ -65,8 +65,8 @@ pub struct BindIdContext {
 /// What `configure` produced; `Err` carries the message for a resource that
 /// needs the missing credential.
 pub struct Clients {
-    pub beyond_identity: Result<BeyondIdentityContext, String>,
-    pub bindid: Result<BindIdContext, String>,
+    pub beyond_identity: Result<Arc<BeyondIdentityContext>, String>,
+    pub bindid: Result<Arc<BindIdContext>, String>,
 }
 
 /// Shared between the provider and its resources: resources are made
@@ -88,22 +88,26 @@ impl ProviderData {
         clients
     }
 
-    pub fn beyond_identity(&self, diags: &mut Diagnostics) -> Option<Arc<Clients>> {
-        let clients = self.clients(diags)?;
-        if let Err(msg) = &clients.beyond_identity {
-            diags.root_error("Missing Beyond Identity credentials", msg.clone());
-            return None;
+    /// The Beyond Identity client, or an error naming what is missing.
+    pub fn beyond_identity(&self, diags: &mut Diagnostics) -> Option<Arc<BeyondIdentityContext>> {
+        match &self.clients(diags)?.beyond_identity {
+            Ok(bi) => Some(bi.clone()),
+            Err(msg) => {
+                diags.root_error("Missing Beyond Identity credentials", msg.clone());
+                None
+            }
         }
-        Some(clients)
     }
 
-    pub fn bindid(&self, diags: &mut Diagnostics) -> Option<Arc<Clients>> {
-        let clients = self.clients(diags)?;
-        if let Err(msg) = &clients.bindid {
-            diags.root_error("Missing BindID credentials", msg.clone());
-            return None;
+    /// The BindID client, or an error naming what is missing.
+    pub fn bindid(&self, diags: &mut Diagnostics) -> Option<Arc<BindIdContext>> {
+        match &self.clients(diags)?.bindid {
+            Ok(b) => Some(b.clone()),
+            Err(msg) => {
+                diags.root_error("Missing BindID credentials", msg.clone());
+                None
+            }
         }
-        Some(clients)
     }
 
     fn set(&self, clients: Clients) {
@@ -228,8 +232,8 @@ fn build_clients(
         (Err(m), _) | (_, Err(m)) => Err(m),
     };
     Ok(Clients {
-        beyond_identity,
-        bindid,
+        beyond_identity: beyond_identity.map(Arc::new),
+        bindid: bindid.map(Arc::new),
     })
 }
 

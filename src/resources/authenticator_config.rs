@@ -336,9 +336,8 @@ impl Resource for AuthenticatorConfigResource {
         let Value::Value(state) = state else {
             return Some((Value::Null, private_state));
         };
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &state.tenant_id, &state.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &state.tenant_id, &state.realm_id)?;
         let id = known_str(&state.id).unwrap_or_default().to_owned();
         match bi.api.get_authenticator_config(&realm, &id).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), private_state)),
@@ -366,13 +365,12 @@ impl Resource for AuthenticatorConfigResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let mut planned = present(diags, proposed)?;
         let config = present(diags, config)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
+        let bi = self.data.beyond_identity(diags)?;
         planned.id = Value::Unknown;
         planned.tenant_id = realm_part(&config.tenant_id, bi.tenant_id.as_ref(), None);
         planned.realm_id = realm_part(&config.realm_id, bi.realm_id.as_ref(), None);
         if planned.tenant_id.is_null() || planned.realm_id.is_null() {
-            realm_of(diags, bi, &planned.tenant_id, &planned.realm_id)?;
+            realm_of(diags, &bi, &planned.tenant_id, &planned.realm_id)?;
         }
         planned.display_name = config_or_prior(&config.display_name, None);
         apply_type_defaults(&mut planned, &config);
@@ -391,8 +389,7 @@ impl Resource for AuthenticatorConfigResource {
         let prior = present(diags, prior)?;
         let mut planned = present(diags, proposed)?;
         let config = present(diags, config)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
+        let bi = self.data.beyond_identity(diags)?;
         planned.id = prior.id.clone();
         planned.tenant_id = realm_part(
             &config.tenant_id,
@@ -437,9 +434,8 @@ impl Resource for AuthenticatorConfigResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let planned = present(diags, planned)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &planned.tenant_id, &planned.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &planned.tenant_id, &planned.realm_id)?;
         let body = to_api(diags, &planned)?;
         match bi.api.create_authenticator_config(&realm, &body).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
@@ -466,9 +462,8 @@ impl Resource for AuthenticatorConfigResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let prior = present(diags, prior)?;
         let planned = present(diags, planned)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &planned.tenant_id, &planned.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &planned.tenant_id, &planned.realm_id)?;
         let id = known_str(&prior.id).unwrap_or_default().to_owned();
         let wanted = to_api(diags, &planned)?;
         let current = to_api(diags, &prior)?;
@@ -505,9 +500,8 @@ impl Resource for AuthenticatorConfigResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
         let prior = present(diags, prior)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &prior.tenant_id, &prior.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &prior.tenant_id, &prior.realm_id)?;
         let id = known_str(&prior.id).unwrap_or_default();
         match bi.api.delete_authenticator_config(&realm, id).await {
             Ok(()) => Some(()),
@@ -529,9 +523,8 @@ impl Resource for AuthenticatorConfigResource {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let (realm, config_id) = import_realm_id(diags, bi, &id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let (realm, config_id) = import_realm_id(diags, &bi, &id)?;
         match bi.api.get_authenticator_config(&realm, config_id).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
             Err(e) => {

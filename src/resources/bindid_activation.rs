@@ -442,8 +442,7 @@ impl Resource for BindIdActivationResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let mut s = present(diags, planned)?;
-        let clients = self.data.bindid(diags)?;
-        let bindid = clients.bindid.as_ref().ok()?;
+        let bindid = self.data.bindid(diags)?;
         let body = to_api(&s, bindid.api.credentials_id());
         let validity = known_str(&s.link_validity)
             .and_then(|v| validate::duration(v).ok())

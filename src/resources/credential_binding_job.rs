@@ -307,9 +307,8 @@ impl Resource for CredentialBindingJobResource {
         let Value::Value(mut state) = state else {
             return Some((Value::Null, private));
         };
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &state.tenant_id, &state.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &state.tenant_id, &state.realm_id)?;
         let identity = known_str(&state.identity_id).unwrap_or_default().to_owned();
         let id = known_str(&state.id).unwrap_or_default().to_owned();
         match bi
@@ -338,12 +337,11 @@ impl Resource for CredentialBindingJobResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let mut p = present(diags, proposed)?;
         let config = present(diags, config)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
+        let bi = self.data.beyond_identity(diags)?;
         p.tenant_id = realm_part(&config.tenant_id, bi.tenant_id.as_ref(), None);
         p.realm_id = realm_part(&config.realm_id, bi.realm_id.as_ref(), None);
         if p.tenant_id.is_null() || p.realm_id.is_null() {
-            realm_of(diags, bi, &p.tenant_id, &p.realm_id)?;
+            realm_of(diags, &bi, &p.tenant_id, &p.realm_id)?;
         }
         p.delivery_method = match &config.delivery_method {
             Value::Null => Value::Value("EMAIL".into()),
@@ -380,8 +378,7 @@ impl Resource for CredentialBindingJobResource {
         let prior = present(diags, prior)?;
         let mut p = present(diags, proposed)?;
         let config = present(diags, config)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
+        let bi = self.data.beyond_identity(diags)?;
         p.tenant_id = realm_part(
             &config.tenant_id,
             bi.tenant_id.as_ref(),
@@ -466,9 +463,8 @@ impl Resource for CredentialBindingJobResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let mut s = present(diags, planned)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &s.tenant_id, &s.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &s.tenant_id, &s.realm_id)?;
         let identity = known_str(&s.identity_id).unwrap_or_default().to_owned();
         let Some(delivery_method) = known_str(&s.delivery_method).and_then(DeliveryMethod::parse)
         else {
@@ -486,7 +482,7 @@ impl Resource for CredentialBindingJobResource {
             post_binding_redirect_uri: known(&s.post_binding_redirect_uri).cloned(),
         };
         let started = OffsetDateTime::now_utc();
-        let created = match self.create_and_claim(bi, &realm, &identity, &job).await {
+        let created = match self.create_and_claim(&bi, &realm, &identity, &job).await {
             Ok(c) => c,
             Err(e) if delivery_method == DeliveryMethod::Email && e.ambiguous() => {
                 logging::warn(
@@ -494,14 +490,14 @@ impl Resource for CredentialBindingJobResource {
                     "create failed after the request may have been sent; looking for the job it made",
                     &[("error", e.to_string().into())],
                 );
-                match self.adopt(bi, &realm, &identity, &job, started).await {
+                match self.adopt(&bi, &realm, &identity, &job, started).await {
                     Ok(Some(found)) => {
                         refresh(&mut s, &found);
                         s.credential_binding_link = Value::Null;
                         return Some((Value::Value(s), Value::Null));
                     }
                     // Nothing was made: the email was not sent, so send once.
-                    Ok(None) => match self.create_and_claim(bi, &realm, &identity, &job).await {
+                    Ok(None) => match self.create_and_claim(&bi, &realm, &identity, &job).await {
                         Ok(c) => c,
                         Err(e) => {
                             api_error(
@@ -578,9 +574,8 @@ impl Resource for CredentialBindingJobResource {
         if known_str(&prior.state).is_some_and(|s| FINISHED.contains(&s)) {
             return Some(());
         }
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &prior.tenant_id, &prior.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &prior.tenant_id, &prior.realm_id)?;
         let identity = known_str(&prior.identity_id).unwrap_or_default();
         let id = known_str(&prior.id).unwrap_or_default();
         match bi
@@ -622,8 +617,7 @@ impl Resource for CredentialBindingJobResource {
             [i, j] => (None, None, *i, *j),
             _ => return None,
         };
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
+        let bi = self.data.beyond_identity(diags)?;
         let realm = match bi.realm(tenant, realm) {
             Ok(r) => r,
             Err(m) => {

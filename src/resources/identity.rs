@@ -229,9 +229,8 @@ impl Resource for IdentityResource {
         let Value::Value(state) = state else {
             return Some((Value::Null, private_state));
         };
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &state.tenant_id, &state.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &state.tenant_id, &state.realm_id)?;
         let id = known_str(&state.id).unwrap_or_default();
         match bi.api.get_identity(&realm, id).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), private_state)),
@@ -252,12 +251,11 @@ impl Resource for IdentityResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let mut planned = present(diags, proposed)?;
         let config = present(diags, config)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
+        let bi = self.data.beyond_identity(diags)?;
         planned.tenant_id = realm_part(&config.tenant_id, bi.tenant_id.as_ref(), None);
         planned.realm_id = realm_part(&config.realm_id, bi.realm_id.as_ref(), None);
         if planned.tenant_id.is_null() || planned.realm_id.is_null() {
-            realm_of(diags, bi, &planned.tenant_id, &planned.realm_id)?;
+            realm_of(diags, &bi, &planned.tenant_id, &planned.realm_id)?;
         }
         planned.status = status_or_default(&config.status);
         planned.id = Value::Unknown;
@@ -279,8 +277,7 @@ impl Resource for IdentityResource {
         let prior = present(diags, prior)?;
         let mut planned = present(diags, proposed)?;
         let config = present(diags, config)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
+        let bi = self.data.beyond_identity(diags)?;
         planned.tenant_id = realm_part(
             &config.tenant_id,
             bi.tenant_id.as_ref(),
@@ -339,9 +336,8 @@ impl Resource for IdentityResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let planned = present(diags, planned)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &planned.tenant_id, &planned.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &planned.tenant_id, &planned.realm_id)?;
         let new = NewIdentity {
             display_name: known_str(&planned.display_name)
                 .unwrap_or_default()
@@ -380,9 +376,8 @@ impl Resource for IdentityResource {
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let prior = present(diags, prior)?;
         let planned = present(diags, planned)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &planned.tenant_id, &planned.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &planned.tenant_id, &planned.realm_id)?;
         let patch = patch_between(&prior, &planned);
         if patch.is_empty() {
             let mut unchanged = planned;
@@ -408,9 +403,8 @@ impl Resource for IdentityResource {
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
         let prior = present(diags, prior)?;
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let realm = realm_of(diags, bi, &prior.tenant_id, &prior.realm_id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let realm = realm_of(diags, &bi, &prior.tenant_id, &prior.realm_id)?;
         let id = known_str(&prior.id).unwrap_or_default();
         match bi.api.delete_identity(&realm, id).await {
             Ok(()) => Some(()),
@@ -427,9 +421,8 @@ impl Resource for IdentityResource {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let clients = self.data.beyond_identity(diags)?;
-        let bi = clients.beyond_identity.as_ref().ok()?;
-        let (realm, identity_id) = import_realm_id(diags, bi, &id)?;
+        let bi = self.data.beyond_identity(diags)?;
+        let (realm, identity_id) = import_realm_id(diags, &bi, &id)?;
         match bi.api.get_identity(&realm, identity_id).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
             Err(e) => {
