@@ -100,6 +100,19 @@ fn assert_each_refused_on_its_line(
     assert_eq!(ws.request_count(), 0, "zero requests");
 }
 
+/// `extra` after the required lines it does not set itself: each case
+/// breaks one attribute and keeps the others valid.
+fn with_required(extra: &str, required: &[(&str, &str)]) -> String {
+    let mut body = String::new();
+    for (name, line) in required {
+        if !extra.contains(name) {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    body + extra
+}
+
 fn resource(kind: &'static str) -> impl Fn(usize) -> String {
     move |i| format!("resource \"{kind}\" \"case{i}\" {{")
 }
@@ -204,17 +217,16 @@ fn embedded_without_invoke_url_is_refused_on_its_block() {
 fn credential_binding_job_refuses_every_invalid_value_on_its_attribute() {
     let ws = Workspace::new();
     let ok = |extra: &str| {
-        let identity = if extra.contains("identity_id") {
-            String::new()
-        } else {
-            "  identity_id = \"a11ce0d9e2b7c401\"\n".into()
-        };
-        let config = if extra.contains("authenticator_config_id") {
-            String::new()
-        } else {
-            "  authenticator_config_id = \"cfg\"\n".into()
-        };
-        format!("{identity}{config}{extra}")
+        with_required(
+            extra,
+            &[
+                ("identity_id", "  identity_id = \"a11ce0d9e2b7c401\""),
+                (
+                    "authenticator_config_id",
+                    "  authenticator_config_id = \"cfg\"",
+                ),
+            ],
+        )
     };
     let cases = [
         case(
@@ -275,17 +287,13 @@ fn credential_binding_job_refuses_every_invalid_value_on_its_attribute() {
 fn identity_refuses_every_invalid_value_on_its_attribute() {
     let ws = Workspace::new();
     let ok = |extra: &str| {
-        let name = if extra.contains("display_name") {
-            String::new()
-        } else {
-            "  display_name = \"QA Bot\"\n".into()
-        };
-        let user = if extra.contains("username") {
-            String::new()
-        } else {
-            "  username = \"qa\"\n".into()
-        };
-        format!("{name}{user}{extra}")
+        with_required(
+            extra,
+            &[
+                ("display_name", "  display_name = \"QA Bot\""),
+                ("username", "  username = \"qa\""),
+            ],
+        )
     };
     let long = "x".repeat(65);
     let cases = [
@@ -377,23 +385,16 @@ fn data_sources_refuse_every_invalid_lookup_on_its_attribute() {
 fn bindid_activation_refuses_every_invalid_value_on_its_attribute() {
     let ws = Workspace::new();
     let client = ws.sandbox.seed().bindid_client_id.clone();
+    let client_line = format!("  client_id = \"{client}\"");
     let ok = |extra: &str| {
-        let email = if extra.contains("user_email") {
-            String::new()
-        } else {
-            "  user_email = \"a@example.com\"\n".into()
-        };
-        let client_line = if extra.contains("client_id") {
-            String::new()
-        } else {
-            format!("  client_id = \"{client}\"\n")
-        };
-        let alias = if extra.contains("alias") {
-            String::new()
-        } else {
-            "  alias {\n    type = \"email\"\n  }\n".into()
-        };
-        format!("{email}{client_line}{alias}{extra}")
+        with_required(
+            extra,
+            &[
+                ("user_email", "  user_email = \"a@example.com\""),
+                ("client_id", &client_line),
+                ("alias", "  alias {\n    type = \"email\"\n  }"),
+            ],
+        )
     };
     let cases = [
         case("email without @", ok("  user_email = \"nobody\" # <-"), "nobody"),
