@@ -1,14 +1,24 @@
 //! terraform-provider-enroll: a Terraform provider that sends passwordless
 //! enrollment links through the Beyond Identity and Transmit BindID APIs.
+//!
+//! The layers, each importing only from the ones below it:
+//! `provider` (schema, settings, configure, registry) → `resources` and
+//! `data_sources` → `models` (state types) and `clients` (what a resource
+//! receives) → `api` (HTTP only, no Terraform types) and `schema`
+//! (attribute builders, validators, plan helpers).
 
+/// The vendors' HTTP clients; public so the property tests can feed their
+/// decoders whatever a server might answer.
 pub mod api;
-pub mod data_sources;
+mod clients;
+mod data_sources;
 #[cfg(unix)]
 mod handshake;
-pub mod logging;
-pub mod provider;
-pub mod resources;
-pub mod schema;
+mod logging;
+mod models;
+mod provider;
+mod resources;
+mod schema;
 mod serve;
 
 pub use serve::run;

@@ -1,16 +1,16 @@
-//! Whatever a server (or a proxy in front of it) answers, and whatever a
-//! user types as an import ID, the provider does not panic: a panic kills
+//! Whatever a server (or a proxy in front of it) answers, the provider does
+//! not panic (import IDs: `src/resources/common.rs`): a panic kills
 //! the plugin mid-apply and Terraform loses what it was doing.
 
 use enroll_provider::api::auth::decode_token_answer;
-use enroll_provider::api::beyond_identity::{
-    AuthenticatorConfig, CreatedJob, CredentialBindingJob,
+use enroll_provider::api::beyond_identity::authenticator_configs::AuthenticatorConfig;
+use enroll_provider::api::beyond_identity::credential_binding_jobs::{
+    CreatedJob, CredentialBindingJob,
 };
+use enroll_provider::api::beyond_identity::identities::{Identity, IdentityPage};
 use enroll_provider::api::bindid::ActivationAnswer;
 use enroll_provider::api::http::{parse_retry_after, Effect, Request, Response};
-use enroll_provider::api::identities::{Identity, IdentityPage};
 use enroll_provider::api::ApiError;
-use enroll_provider::resources::split_import_id;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -191,26 +191,6 @@ proptest! {
     #[test]
     fn retry_after_never_panics(value in ".{0,40}") {
         let _ = parse_retry_after(&value);
-    }
-
-    #[test]
-    fn import_ids_split_into_an_accepted_shape_or_a_message(id in "[a-z/ \t.]{0,24}|.{0,24}") {
-        let forms = ["tenant_id/realm_id/identity_id/job_id", "identity_id/job_id"];
-        match split_import_id(&id, &[4, 2], &forms) {
-            Ok(parts) => {
-                prop_assert!(parts.len() == 4 || parts.len() == 2);
-                prop_assert!(parts.iter().all(|p| !p.trim().is_empty()));
-                prop_assert_eq!(parts.join("/"), id);
-            }
-            Err(m) => {
-                prop_assert!(m.contains("`identity_id/job_id`"), "{}", m);
-                let parts = id.split('/').count();
-                prop_assert!(
-                    !(parts == 4 || parts == 2) || id.split('/').any(|p| p.trim().is_empty()),
-                    "a well-formed id was refused: {:?}", id
-                );
-            }
-        }
     }
 }
 

@@ -5,7 +5,6 @@ pub mod beyond_identity;
 pub mod bindid;
 pub mod error;
 pub mod http;
-pub mod identities;
 pub mod pace;
 pub mod secret;
 

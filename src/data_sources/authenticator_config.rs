@@ -2,17 +2,16 @@
 //! configuration by id, e.g. one made in the Admin Console, for jobs to
 //! point at.
 
-use crate::provider::ProviderData;
-use crate::resources::authenticator_config::{from_api, State};
-use crate::resources::{api_error, realm_of};
+use crate::clients::ProviderData;
+use crate::models::authenticator_config::{from_api, State};
+use crate::resources::common::{api_error, attr, check_ids, realm_of};
 use crate::schema::attrs::*;
 use crate::schema::plan::known_str;
-use crate::schema::validate;
 use async_trait::async_trait;
 use std::sync::Arc;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, DataSource, Diagnostics};
+use tf_provider::{DataSource, Diagnostics};
 
 pub struct AuthenticatorConfigDataSource {
     data: Arc<ProviderData>,
@@ -52,17 +51,14 @@ impl DataSource for AuthenticatorConfigDataSource {
 
     async fn validate<'a>(&self, diags: &mut Diagnostics, config: Self::State<'a>) -> Option<()> {
         if let Value::Value(c) = &config {
-            for (name, v) in [
-                ("id", &c.id),
-                ("tenant_id", &c.tenant_id),
-                ("realm_id", &c.realm_id),
-            ] {
-                if let Some(s) = known_str(v) {
-                    if let Err(m) = validate::path_id(s) {
-                        diags.error(format!("Invalid {name}"), m, AttributePath::new(name));
-                    }
-                }
-            }
+            check_ids(
+                diags,
+                &[
+                    ("id", &c.id),
+                    ("tenant_id", &c.tenant_id),
+                    ("realm_id", &c.realm_id),
+                ],
+            );
         }
         Some(())
     }
@@ -88,7 +84,7 @@ impl DataSource for AuthenticatorConfigDataSource {
                         "Realm {} of tenant {} has no authenticator configuration with id {id:?}.",
                         realm.realm_id, realm.tenant_id
                     ),
-                    AttributePath::new("id"),
+                    attr("id"),
                 );
                 None
             }

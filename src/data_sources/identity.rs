@@ -1,19 +1,19 @@
 //! `data "enroll_identity"`: one existing identity, found by id, username
 //! or email, so that jobs can invite people Terraform did not create.
 
-use crate::api::beyond_identity::RealmRef;
-use crate::api::identities::{Identity, IdentityFilter};
+use crate::api::beyond_identity::identities::{Identity, IdentityFilter};
+use crate::api::beyond_identity::{BeyondIdentity, RealmRef};
 use crate::api::ApiError;
-use crate::provider::ProviderData;
-use crate::resources::identity::{from_api, validate_fields, State};
-use crate::resources::{api_error, realm_of};
+use crate::clients::ProviderData;
+use crate::models::identity::{from_api, validate_fields, State};
+use crate::resources::common::{api_error, attr, realm_of};
 use crate::schema::attrs::*;
 use crate::schema::plan::known_str;
 use async_trait::async_trait;
 use std::sync::Arc;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
-use tf_provider::{AttributePath, DataSource, Diagnostics};
+use tf_provider::{DataSource, Diagnostics};
 
 const KEYS: [&str; 3] = ["id", "username", "email"];
 
@@ -57,7 +57,7 @@ fn check_one_key(diags: &mut Diagnostics, c: &State) {
             format!(
                 "Set exactly one of `id`, `username` or `email`; `{first}` and `{second}` are both set."
             ),
-            AttributePath::new(*second),
+            attr(second),
         ),
     }
 }
@@ -104,7 +104,7 @@ impl IdentityDataSource {
     async fn find(
         &self,
         diags: &mut Diagnostics,
-        api: &crate::api::beyond_identity::BeyondIdentity,
+        api: &BeyondIdentity,
         realm: &RealmRef,
         key: Key<'_>,
     ) -> Option<Identity> {
@@ -151,7 +151,7 @@ impl IdentityDataSource {
                         "Realm {} of tenant {} has no identity with {attribute} {wanted:?}.",
                         realm.realm_id, realm.tenant_id
                     ),
-                    AttributePath::new(attribute),
+                    attr(attribute),
                 );
                 None
             }
@@ -162,7 +162,7 @@ impl IdentityDataSource {
                         "{n} identities have {attribute} {wanted:?}: {}. Look the identity up by `id` or `username` instead.",
                         describe(&found)
                     ),
-                    AttributePath::new(attribute),
+                    attr(attribute),
                 );
                 None
             }

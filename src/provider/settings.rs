@@ -2,109 +2,19 @@
 //! wins over region defaults. Pure functions, so precedence is unit-tested
 //! without Terraform.
 
+use super::hosts::{environment_hosts, region_hosts, ENVIRONMENTS, REGIONS};
+use super::schema::{BeyondIdentityBlock, BindIdBlock, ProviderConfig};
 use crate::api::Secret;
 use crate::schema::validate;
 use reqwest::Url;
-use serde::{Deserialize, Serialize};
 use std::time::Duration;
-use tf_provider::value::{self, Value};
+use tf_provider::value::Value;
 use tf_provider::AttributePath;
 
-/// The `provider "enroll"` block as Terraform sends it.
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-pub struct ProviderConfig {
-    #[serde(default, with = "value::serde_as_vec")]
-    pub beyond_identity: Value<BeyondIdentityBlock>,
-    #[serde(default, with = "value::serde_as_vec")]
-    pub bindid: Value<BindIdBlock>,
-    #[serde(default)]
-    pub request_timeout: Value<String>,
-    #[serde(default)]
-    pub max_retries: Value<i64>,
-}
-
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-pub struct BeyondIdentityBlock {
-    #[serde(default)]
-    pub region: Value<String>,
-    #[serde(default)]
-    pub api_url: Value<String>,
-    #[serde(default)]
-    pub auth_url: Value<String>,
-    #[serde(default)]
-    pub tenant_id: Value<String>,
-    #[serde(default)]
-    pub realm_id: Value<String>,
-    #[serde(default)]
-    pub api_token: Value<String>,
-    #[serde(default)]
-    pub application_id: Value<String>,
-    #[serde(default)]
-    pub client_id: Value<String>,
-    #[serde(default)]
-    pub client_secret: Value<String>,
-}
-
-#[derive(Debug, Default, Clone, Serialize, Deserialize)]
-pub struct BindIdBlock {
-    #[serde(default)]
-    pub environment: Value<String>,
-    #[serde(default)]
-    pub admin_url: Value<String>,
-    #[serde(default)]
-    pub signin_url: Value<String>,
-    #[serde(default)]
-    pub credentials_id: Value<String>,
-    #[serde(default)]
-    pub credentials_secret: Value<String>,
-    #[serde(default)]
-    pub access_token: Value<String>,
-}
-
-pub const REGIONS: [&str; 3] = ["us", "eu", "us-gov"];
-pub const ENVIRONMENTS: [&str; 3] = ["sandbox", "production", "production-eu"];
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_RETRIES: u32 = 4;
 /// More retries than this only delays a failure the user should see.
 pub const MAX_MAX_RETRIES: i64 = 10;
-
-/// (API host, auth host) of a Beyond Identity region.
-pub fn region_hosts(region: &str) -> Option<(&'static str, &'static str)> {
-    match region {
-        "us" => Some((
-            "https://api-us.beyondidentity.com",
-            "https://auth-us.beyondidentity.com",
-        )),
-        "eu" => Some((
-            "https://api-eu.beyondidentity.com",
-            "https://auth-eu.beyondidentity.com",
-        )),
-        "us-gov" => Some((
-            "https://api.us1.beyondidentity-gov.com",
-            "https://auth.us1.beyondidentity-gov.com",
-        )),
-        _ => None,
-    }
-}
-
-/// (management API host, token host) of a BindID environment.
-pub fn environment_hosts(environment: &str) -> Option<(&'static str, &'static str)> {
-    match environment {
-        "sandbox" => Some((
-            "https://admin.bindid-sandbox.io",
-            "https://signin.bindid-sandbox.io",
-        )),
-        "production" => Some((
-            "https://admin.bindid.io",
-            "https://signin.identity.security",
-        )),
-        "production-eu" => Some((
-            "https://admin.eu.bindid.io",
-            "https://signin.eu.identity.security",
-        )),
-        _ => None,
-    }
-}
 
 /// A problem with one setting, on the attribute it came from (or named by
 /// its environment variable when that is where the value came from).

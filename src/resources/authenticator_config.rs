@@ -1,50 +1,23 @@
 //! `enroll_authenticator_config`: how identities of a realm authenticate
 //! (Beyond Identity authenticator configurations).
 
-use super::{api_error, import_realm_id, present, realm_of};
-use crate::api::beyond_identity::{
-    AuthenticationMethod, AuthenticatorConfig, AuthenticatorSettings, RealmRef,
-    AUTHENTICATION_METHODS,
+use super::common::{
+    api_error, attr, check_ids, done_unless, forget_if_gone, import_realm_ids, plan_realm, present,
+    realm_of,
 };
-use crate::provider::ProviderData;
+use crate::api::beyond_identity::authenticator_configs::AUTHENTICATION_METHODS;
+use crate::clients::ProviderData;
+use crate::models::authenticator_config::{from_api, to_api, List, State, TYPES};
 use crate::schema::attrs::*;
-use crate::schema::plan::{
-    config_or_prior, known, known_list, known_str, opt, realm_part, replace_if_changed, to_list,
-};
+use crate::schema::plan::{config_or_prior, known, known_str, replace_if_changed, to_list};
 use crate::schema::validate;
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
-pub const TYPES: [&str; 3] = ["hosted_web", "embedded", "platform"];
 const INVOCATION_TYPES: [&str; 2] = ["automatic", "manual"];
-
-type List = Value<Vec<Value<String>>>;
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct State {
-    #[serde(default)]
-    pub id: Value<String>,
-    #[serde(default)]
-    pub tenant_id: Value<String>,
-    #[serde(default)]
-    pub realm_id: Value<String>,
-    #[serde(default, rename = "type")]
-    pub kind: Value<String>,
-    #[serde(default)]
-    pub display_name: Value<String>,
-    #[serde(default)]
-    pub trusted_origins: List,
-    #[serde(default)]
-    pub authentication_methods: List,
-    #[serde(default)]
-    pub invoke_url: Value<String>,
-    #[serde(default)]
-    pub invocation_type: Value<String>,
-}
 
 pub struct AuthenticatorConfigResource {
     data: Arc<ProviderData>,
@@ -54,10 +27,6 @@ impl AuthenticatorConfigResource {
     pub fn new(data: Arc<ProviderData>) -> Self {
         Self { data }
     }
-}
-
-fn path(name: &'static str) -> AttributePath {
-    AttributePath::new(name)
 }
 
 /// Values the API needs but the user may leave out. `hosted_web` requires
@@ -114,29 +83,26 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
     let kind = known_str(&c.kind);
     if let Some(k) = kind {
         if let Err(m) = validate::one_of(k, &TYPES) {
-            diags.error("Invalid authenticator type", m, path("type"));
+            diags.error("Invalid authenticator type", m, attr("type"));
         }
     }
-    for (name, v) in [("tenant_id", &c.tenant_id), ("realm_id", &c.realm_id)] {
-        if let Some(s) = known_str(v) {
-            if let Err(m) = validate::path_id(s) {
-                diags.error(format!("Invalid {name}"), m, path(name));
-            }
-        }
-    }
+    check_ids(
+        diags,
+        &[("tenant_id", &c.tenant_id), ("realm_id", &c.realm_id)],
+    );
     if let Some(methods) = known(&c.authentication_methods) {
         if kind == Some("platform") {
             diags.error(
                 "authentication_methods is not used by platform authenticators",
                 "Remove `authentication_methods`: the API takes it only for `hosted_web` and `embedded`.",
-                path("authentication_methods"),
+                attr("authentication_methods"),
             );
         }
         if methods.is_empty() && kind == Some("hosted_web") {
             diags.error(
                 "Invalid authentication_methods",
                 "A hosted_web authenticator needs at least one authentication method.",
-                path("authentication_methods"),
+                attr("authentication_methods"),
             );
         }
         let mut seen = Vec::new();
@@ -146,13 +112,13 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
                     diags.error(
                         "Invalid authentication method",
                         msg,
-                        path("authentication_methods").index(i as i64),
+                        attr("authentication_methods").index(i as i64),
                     );
                 } else if seen.contains(&m) {
                     diags.error(
                         "Duplicate authentication method",
                         format!("{m:?} is listed twice."),
-                        path("authentication_methods").index(i as i64),
+                        attr("authentication_methods").index(i as i64),
                     );
                 }
                 seen.push(m);
@@ -166,7 +132,7 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
                     diags.error(
                         "Invalid trusted origin",
                         m,
-                        path("trusted_origins").index(i as i64),
+                        attr("trusted_origins").index(i as i64),
                     );
                 }
             }
@@ -176,16 +142,16 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
         (Some("embedded"), Value::Null) => diags.error(
             "Missing invoke_url",
             "An embedded authenticator needs `invoke_url`: the URL of the app that receives the authentication challenge.",
-            path("invoke_url"),
+            attr("invoke_url"),
         ),
         (Some(k), Value::Value(_)) if k != "embedded" => diags.error(
             "invoke_url is only for embedded authenticators",
             format!("Remove `invoke_url`, or set `type = \"embedded\"` (it is {k:?})."),
-            path("invoke_url"),
+            attr("invoke_url"),
         ),
         (_, Value::Value(u)) => {
             if let Err(m) = validate::absolute_url(u) {
-                diags.error("Invalid invoke_url", m, path("invoke_url"));
+                diags.error("Invalid invoke_url", m, attr("invoke_url"));
             }
         }
         _ => {}
@@ -194,102 +160,15 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
         (Some(k), Value::Value(_)) if k != "embedded" => diags.error(
             "invocation_type is only for embedded authenticators",
             format!("Remove `invocation_type`, or set `type = \"embedded\"` (it is {k:?})."),
-            path("invocation_type"),
+            attr("invocation_type"),
         ),
         (_, Value::Value(t)) => {
             if let Err(m) = validate::one_of(t, &INVOCATION_TYPES) {
-                diags.error("Invalid invocation_type", m, path("invocation_type"));
+                diags.error("Invalid invocation_type", m, attr("invocation_type"));
             }
         }
         _ => {}
     }
-}
-
-/// The wire form of a fully known planned state.
-fn to_api(diags: &mut Diagnostics, s: &State) -> Option<AuthenticatorConfig> {
-    let methods = |l: &List| {
-        known_list(l).map(|v| {
-            v.into_iter()
-                .map(|kind| AuthenticationMethod { kind })
-                .collect::<Vec<_>>()
-        })
-    };
-    let origins = known_list(&s.trusted_origins);
-    let config = match known_str(&s.kind) {
-        Some("hosted_web") => AuthenticatorSettings::HostedWeb {
-            authentication_methods: methods(&s.authentication_methods).unwrap_or_default(),
-            trusted_origins: origins.unwrap_or_default(),
-        },
-        Some("embedded") => AuthenticatorSettings::Embedded {
-            invoke_url: known_str(&s.invoke_url).unwrap_or_default().to_owned(),
-            trusted_origins: origins.unwrap_or_default(),
-            invocation_type: known(&s.invocation_type).cloned(),
-            authentication_methods: methods(&s.authentication_methods),
-        },
-        Some("platform") => AuthenticatorSettings::Platform {
-            trusted_origins: origins,
-        },
-        other => {
-            diags.error(
-                "Invalid authenticator type",
-                format!("{other:?} is not one of \"hosted_web\", \"embedded\", \"platform\""),
-                path("type"),
-            );
-            return None;
-        }
-    };
-    Some(AuthenticatorConfig {
-        id: None,
-        tenant_id: None,
-        realm_id: None,
-        display_name: known(&s.display_name).cloned(),
-        config,
-    })
-}
-
-/// State from what the API returned.
-pub fn from_api(api: AuthenticatorConfig, realm: &RealmRef) -> State {
-    let methods =
-        |m: Vec<AuthenticationMethod>| to_list(&m.into_iter().map(|m| m.kind).collect::<Vec<_>>());
-    let mut s = State {
-        id: opt(api.id),
-        tenant_id: Value::Value(api.tenant_id.unwrap_or_else(|| realm.tenant_id.clone())),
-        realm_id: Value::Value(api.realm_id.unwrap_or_else(|| realm.realm_id.clone())),
-        kind: Value::Value(api.config.type_name().to_owned()),
-        display_name: opt(api.display_name),
-        ..Default::default()
-    };
-    match api.config {
-        AuthenticatorSettings::HostedWeb {
-            authentication_methods,
-            trusted_origins,
-        } => {
-            s.authentication_methods = methods(authentication_methods);
-            s.trusted_origins = to_list(&trusted_origins);
-        }
-        AuthenticatorSettings::Embedded {
-            invoke_url,
-            trusted_origins,
-            invocation_type,
-            authentication_methods,
-        } => {
-            s.invoke_url = Value::Value(invoke_url);
-            s.trusted_origins = to_list(&trusted_origins);
-            s.invocation_type = Value::Value(invocation_type.unwrap_or_else(|| "automatic".into()));
-            s.authentication_methods = match authentication_methods {
-                Some(m) => methods(m),
-                None => Value::Null,
-            };
-        }
-        AuthenticatorSettings::Platform { trusted_origins } => {
-            s.trusted_origins = trusted_origins
-                .as_deref()
-                .map(to_list)
-                .unwrap_or(Value::Null);
-        }
-        AuthenticatorSettings::Unsupported => {}
-    }
-    s
 }
 
 #[async_trait]
@@ -338,22 +217,14 @@ impl Resource for AuthenticatorConfigResource {
         };
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &state.tenant_id, &state.realm_id)?;
-        let id = known_str(&state.id).unwrap_or_default().to_owned();
-        match bi.api.get_authenticator_config(&realm, &id).await {
-            Ok(api) => Some((Value::Value(from_api(api, &realm)), private_state)),
-            // Deleted behind Terraform's back: forget it, so the plan
-            // proposes to create it again.
-            Err(e) if e.is_not_found() => Some((Value::Null, private_state)),
-            Err(e) => {
-                api_error(
-                    diags,
-                    "Cannot read the authenticator configuration",
-                    &e,
-                    None,
-                );
-                None
-            }
-        }
+        let id = known_str(&state.id).unwrap_or_default();
+        let read = bi.api.get_authenticator_config(&realm, id).await;
+        forget_if_gone(
+            diags,
+            "Cannot read the authenticator configuration",
+            read.map(|api| from_api(api, &realm)),
+            private_state,
+        )
     }
 
     async fn plan_create<'a>(
@@ -367,11 +238,8 @@ impl Resource for AuthenticatorConfigResource {
         let config = present(diags, config)?;
         let bi = self.data.beyond_identity(diags)?;
         planned.id = Value::Unknown;
-        planned.tenant_id = realm_part(&config.tenant_id, bi.tenant_id.as_ref(), None);
-        planned.realm_id = realm_part(&config.realm_id, bi.realm_id.as_ref(), None);
-        if planned.tenant_id.is_null() || planned.realm_id.is_null() {
-            realm_of(diags, &bi, &planned.tenant_id, &planned.realm_id)?;
-        }
+        (planned.tenant_id, planned.realm_id) =
+            plan_realm(diags, &bi, (&config.tenant_id, &config.realm_id), None)?;
         planned.display_name = config_or_prior(&config.display_name, None);
         apply_type_defaults(&mut planned, &config);
         Some((Value::Value(planned), ValueEmpty::Null))
@@ -391,16 +259,12 @@ impl Resource for AuthenticatorConfigResource {
         let config = present(diags, config)?;
         let bi = self.data.beyond_identity(diags)?;
         planned.id = prior.id.clone();
-        planned.tenant_id = realm_part(
-            &config.tenant_id,
-            bi.tenant_id.as_ref(),
-            Some(&prior.tenant_id),
-        );
-        planned.realm_id = realm_part(
-            &config.realm_id,
-            bi.realm_id.as_ref(),
-            Some(&prior.realm_id),
-        );
+        (planned.tenant_id, planned.realm_id) = plan_realm(
+            diags,
+            &bi,
+            (&config.tenant_id, &config.realm_id),
+            Some((&prior.tenant_id, &prior.realm_id)),
+        )?;
         planned.display_name = config_or_prior(&config.display_name, Some(&prior.display_name));
         apply_type_defaults(&mut planned, &config);
         let mut replace = Vec::new();
@@ -503,19 +367,13 @@ impl Resource for AuthenticatorConfigResource {
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &prior.tenant_id, &prior.realm_id)?;
         let id = known_str(&prior.id).unwrap_or_default();
-        match bi.api.delete_authenticator_config(&realm, id).await {
-            Ok(()) => Some(()),
-            Err(e) if e.is_not_found() => Some(()),
-            Err(e) => {
-                api_error(
-                    diags,
-                    "Cannot delete the authenticator configuration",
-                    &e,
-                    None,
-                );
-                None
-            }
-        }
+        let deleted = bi.api.delete_authenticator_config(&realm, id).await;
+        done_unless(
+            diags,
+            "Cannot delete the authenticator configuration",
+            deleted,
+            &[404],
+        )
     }
 
     async fn import<'a>(
@@ -524,7 +382,8 @@ impl Resource for AuthenticatorConfigResource {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let bi = self.data.beyond_identity(diags)?;
-        let (realm, config_id) = import_realm_id(diags, &bi, &id)?;
+        let (realm, ids) = import_realm_ids(diags, &bi, &id, &["id"])?;
+        let config_id = ids[0];
         match bi.api.get_authenticator_config(&realm, config_id).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
             Err(e) => {
@@ -543,6 +402,7 @@ impl Resource for AuthenticatorConfigResource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::plan::known_list;
 
     fn cfg(kind: &str) -> State {
         State {
@@ -595,25 +455,5 @@ mod tests {
         c.authentication_methods = to_list(&["software_passkey".to_owned()]);
         c.invoke_url = Value::Value("https://app.example.com".into());
         assert_eq!(errors_at(&c).len(), 2);
-    }
-
-    #[test]
-    fn api_round_trip_keeps_every_attribute() {
-        let realm = RealmRef {
-            tenant_id: "t".into(),
-            realm_id: "r".into(),
-        };
-        let mut s = cfg("embedded");
-        s.invoke_url = Value::Value("https://app.example.com".into());
-        s.display_name = Value::Value("App".into());
-        apply_type_defaults(&mut s, &cfg("embedded"));
-        let mut d = Diagnostics::default();
-        let mut api = to_api(&mut d, &s).unwrap();
-        api.id = Some("id1".into());
-        let back = from_api(api, &realm);
-        assert_eq!(back.invoke_url, s.invoke_url);
-        assert_eq!(back.authentication_methods, s.authentication_methods);
-        assert_eq!(back.invocation_type, Value::Value("automatic".to_owned()));
-        assert_eq!(back.tenant_id, Value::Value("t".to_owned()));
     }
 }

@@ -2,18 +2,18 @@
 //! the Send Activation API. There is no API to read or recall an
 //! activation: read keeps the state as it is, destroy only forgets.
 
-use super::present;
-use crate::api::bindid::{Activation, ActivationAnswer, Alias, CompletionLink, CompletionMessage};
-use crate::provider::ProviderData;
+use super::common::{attr, present};
+use crate::api::bindid::ActivationAnswer;
+use crate::clients::ProviderData;
+use crate::models::bindid_activation::{channels, to_api, List, State};
 use crate::schema::attrs::*;
-use crate::schema::plan::{known, known_list, known_str, to_list};
+use crate::schema::plan::{known, known_str, to_list};
 use crate::schema::validate;
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 use tf_provider::schema::{AttributeType, Schema};
-use tf_provider::value::{self, Value, ValueEmpty};
+use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -25,80 +25,6 @@ pub const ALIAS_TYPES: [&str; 3] = ["none", "email", "alias"];
 const DEFAULT_VALIDITY: &str = "30m";
 const MAX_VALIDITY: std::time::Duration = std::time::Duration::from_secs(366 * 24 * 3600);
 
-type List = Value<Vec<Value<String>>>;
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct AliasBlock {
-    #[serde(default, rename = "type")]
-    pub kind: Value<String>,
-    #[serde(default)]
-    pub value: Value<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct LinkBlock {
-    #[serde(default)]
-    pub redirect_uri: Value<String>,
-    #[serde(default)]
-    pub label: Value<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct CompletionMessageBlock {
-    #[serde(default)]
-    pub text: Value<String>,
-    #[serde(default, with = "value::serde_as_vec")]
-    pub link: Value<LinkBlock>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Channel {
-    #[serde(default)]
-    pub channel_type: Value<String>,
-    #[serde(default)]
-    pub target: Value<String>,
-    #[serde(default)]
-    pub status: Value<String>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct State {
-    #[serde(default)]
-    pub id: Value<String>,
-    #[serde(default)]
-    pub user_email: Value<String>,
-    #[serde(default)]
-    pub client_id: Value<String>,
-    #[serde(default)]
-    pub verifications: List,
-    #[serde(default)]
-    pub scopes: List,
-    #[serde(default)]
-    pub confirmed_user: Value<bool>,
-    #[serde(default, with = "value::serde_as_vec")]
-    pub alias: Value<AliasBlock>,
-    #[serde(default)]
-    pub custom_message: Value<String>,
-    #[serde(default)]
-    pub secondary_completion_message: Value<String>,
-    #[serde(default, with = "value::serde_as_vec")]
-    pub completion_message: Value<CompletionMessageBlock>,
-    #[serde(default)]
-    pub link_validity: Value<String>,
-    #[serde(default)]
-    pub triggers: Value<BTreeMap<String, Value<String>>>,
-    #[serde(default)]
-    pub resend_when_expired: Value<bool>,
-    #[serde(default)]
-    pub status: Value<String>,
-    #[serde(default)]
-    pub sent_at: Value<String>,
-    #[serde(default)]
-    pub expire_time: Value<String>,
-    #[serde(default)]
-    pub channels: Value<Vec<Channel>>,
-}
-
 pub struct BindIdActivationResource {
     data: Arc<ProviderData>,
 }
@@ -109,10 +35,6 @@ impl BindIdActivationResource {
     }
 }
 
-fn path(name: &'static str) -> AttributePath {
-    AttributePath::new(name)
-}
-
 fn validate_list(diags: &mut Diagnostics, list: &List, name: &'static str, allowed: &[&str]) {
     if let Some(items) = known(list) {
         for (i, item) in items.iter().enumerate() {
@@ -121,7 +43,7 @@ fn validate_list(diags: &mut Diagnostics, list: &List, name: &'static str, allow
                     diags.error(
                         format!("Invalid {name} value"),
                         m,
-                        path(name).index(i as i64),
+                        attr(name).index(i as i64),
                     );
                 }
             }
@@ -132,11 +54,11 @@ fn validate_list(diags: &mut Diagnostics, list: &List, name: &'static str, allow
 fn validate_config(diags: &mut Diagnostics, c: &State) {
     if let Some(e) = known_str(&c.user_email) {
         if let Err(m) = validate::email(e) {
-            diags.error("Invalid user_email", m, path("user_email"));
+            diags.error("Invalid user_email", m, attr("user_email"));
         }
     }
     if known_str(&c.client_id).is_some_and(|s| s.trim().is_empty()) {
-        diags.error_short("client_id must not be empty", path("client_id"));
+        diags.error_short("client_id must not be empty", attr("client_id"));
     }
     validate_list(diags, &c.verifications, "verifications", &VERIFICATIONS);
     validate_list(diags, &c.scopes, "scopes", &SCOPES);
@@ -146,11 +68,11 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
         diags.error(
             "Missing alias block",
             "BindID needs an `alias` block when `confirmed_user` is true or unset, e.g. `alias { type = \"email\" }`.",
-            path("alias"),
+            attr("alias"),
         );
     }
     if let Value::Value(a) = &c.alias {
-        let at = |name: &'static str| path("alias").index(0).attribute(name);
+        let at = |name: &'static str| attr("alias").index(0).attribute(name);
         match known_str(&a.kind) {
             Some(k) if validate::one_of(k, &ALIAS_TYPES).is_err() => {
                 let m = validate::one_of(k, &ALIAS_TYPES).err().unwrap_or_default();
@@ -176,7 +98,7 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
                     diags.error(
                         "Invalid redirect_uri",
                         m,
-                        path("completion_message")
+                        attr("completion_message")
                             .index(0)
                             .attribute("link")
                             .index(0)
@@ -188,12 +110,12 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
     }
     if let Some(v) = known_str(&c.link_validity) {
         match validate::duration(v) {
-            Err(m) => diags.error("Invalid link_validity", m, path("link_validity")),
+            Err(m) => diags.error("Invalid link_validity", m, attr("link_validity")),
             // `expire_time` must stay a date: "100000y" would overflow it.
             Ok(d) if d > MAX_VALIDITY => diags.error(
                 "Invalid link_validity",
                 format!("{v:?} is longer than a year; BindID links live minutes to days"),
-                path("link_validity"),
+                attr("link_validity"),
             ),
             Ok(_) => {}
         }
@@ -208,33 +130,6 @@ fn expired(expire_time: Option<&str>, now: OffsetDateTime) -> bool {
     expire_time
         .and_then(|s| OffsetDateTime::parse(s, &Rfc3339).ok())
         .is_some_and(|t| t <= now)
-}
-
-/// The request body, from a planned state whose inputs are all known.
-fn to_api(s: &State, credentials_id: &str) -> Activation {
-    let alias = known(&s.alias).map(|a| Alias {
-        kind: known_str(&a.kind).unwrap_or_default().to_owned(),
-        value: known(&a.value).cloned(),
-    });
-    let completion_message = known(&s.completion_message).map(|cm| CompletionMessage {
-        text: known_str(&cm.text).unwrap_or_default().to_owned(),
-        link: known(&cm.link).map(|l| CompletionLink {
-            redirect_uri: known_str(&l.redirect_uri).unwrap_or_default().to_owned(),
-            label: known_str(&l.label).unwrap_or_default().to_owned(),
-        }),
-    });
-    Activation {
-        client_id: known_str(&s.client_id).unwrap_or_default().to_owned(),
-        credentials_id: credentials_id.to_owned(),
-        verifications: known_list(&s.verifications).unwrap_or_default(),
-        scopes: known_list(&s.scopes).unwrap_or_default(),
-        user_email: known_str(&s.user_email).unwrap_or_default().to_owned(),
-        confirmed_user: known(&s.confirmed_user).copied(),
-        alias,
-        custom_message: known(&s.custom_message).cloned(),
-        secondary_completion_message: known(&s.secondary_completion_message).cloned(),
-        completion_message,
-    }
 }
 
 /// Every channel's failure, as "email to a@example.com: failed".
@@ -408,14 +303,14 @@ impl Resource for BindIdActivationResource {
         ];
         for (name, changed) in pairs {
             if changed {
-                replace.push(path(name));
+                replace.push(attr(name));
             }
         }
         if matches!(p.resend_when_expired, Value::Value(true))
             && expired(known_str(&prior.expire_time), OffsetDateTime::now_utc())
         {
             p.expire_time = Value::Unknown;
-            replace.push(path("expire_time"));
+            replace.push(attr("expire_time"));
         }
         if !replace.is_empty() {
             self.data.bindid(diags)?;
@@ -472,18 +367,7 @@ impl Resource for BindIdActivationResource {
                     return None;
                 }
                 s.status = Value::Value(answer.status.clone());
-                s.channels = Value::Value(
-                    answer
-                        .activation_result
-                        .channels_result
-                        .into_iter()
-                        .map(|c| Channel {
-                            channel_type: Value::Value(c.channel_type),
-                            target: Value::Value(c.target),
-                            status: Value::Value(c.status),
-                        })
-                        .collect(),
-                );
+                s.channels = channels(answer.activation_result.channels_result);
                 Some((Value::Value(s), ValueEmpty::Null))
             }
             // The request may have reached BindID and the email may be on
@@ -562,6 +446,7 @@ impl Resource for BindIdActivationResource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::bindid_activation::{AliasBlock, CompletionMessageBlock, LinkBlock};
 
     fn base() -> State {
         State {

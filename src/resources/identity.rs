@@ -1,48 +1,24 @@
 //! `enroll_identity`: a person of a Beyond Identity realm, so that test
 //! users can be created and sent their enrollment link in one plan.
 
-use super::{api_error, import_realm_id, present, realm_of};
+use super::common::{
+    api_error, attr, done_unless, forget_if_gone, import_realm_ids, plan_realm, present, realm_of,
+};
+use crate::api::beyond_identity::identities::{
+    Identity, IdentityFilter, IdentityPatch, NewIdentity,
+};
 use crate::api::beyond_identity::{BeyondIdentity, RealmRef};
-use crate::api::identities::{Identity, IdentityFilter, IdentityPatch, NewIdentity};
 use crate::api::ApiError;
+use crate::clients::ProviderData;
 use crate::logging;
-use crate::provider::ProviderData;
+use crate::models::identity::{from_api, validate_fields, State, DEFAULT_STATUS};
 use crate::schema::attrs::*;
-use crate::schema::plan::{known_str, opt, realm_part, replace_if_changed};
-use crate::schema::validate;
+use crate::schema::plan::{known_str, or_default, replace_if_changed};
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
-
-pub const STATUSES: [&str; 2] = ["active", "suspended"];
-const DEFAULT_STATUS: &str = "active";
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct State {
-    #[serde(default)]
-    pub id: Value<String>,
-    #[serde(default)]
-    pub tenant_id: Value<String>,
-    #[serde(default)]
-    pub realm_id: Value<String>,
-    #[serde(default)]
-    pub display_name: Value<String>,
-    #[serde(default)]
-    pub username: Value<String>,
-    #[serde(default)]
-    pub email: Value<String>,
-    #[serde(default)]
-    pub status: Value<String>,
-    #[serde(default)]
-    pub enrollment_status: Value<String>,
-    #[serde(default)]
-    pub create_time: Value<String>,
-    #[serde(default)]
-    pub update_time: Value<String>,
-}
 
 pub struct IdentityResource {
     data: Arc<ProviderData>,
@@ -51,55 +27,6 @@ pub struct IdentityResource {
 impl IdentityResource {
     pub fn new(data: Arc<ProviderData>) -> Self {
         Self { data }
-    }
-}
-
-fn path(name: &'static str) -> AttributePath {
-    AttributePath::new(name)
-}
-
-/// Checks shared with the data source: the spec's name rules, an email
-/// address, a known status.
-pub fn validate_fields(
-    diags: &mut Diagnostics,
-    fields: &[(&'static str, &Value<String>)],
-) -> Option<()> {
-    for (name, value) in fields {
-        let Some(v) = known_str(value) else { continue };
-        let checked = match *name {
-            "display_name" | "username" => validate::identity_name(v),
-            "email" => validate::email(v),
-            "status" => validate::one_of(v, &STATUSES),
-            _ => validate::path_id(v),
-        };
-        if let Err(m) = checked {
-            diags.error(format!("Invalid {name}"), m, path(name));
-        }
-    }
-    Some(())
-}
-
-/// An email of `""` is how the API keeps a cleared trait.
-fn email_of(identity: &Identity) -> Value<String> {
-    opt(identity
-        .traits
-        .primary_email_address
-        .clone()
-        .filter(|e| !e.is_empty()))
-}
-
-pub fn from_api(api: Identity, realm: &RealmRef) -> State {
-    State {
-        email: email_of(&api),
-        id: Value::Value(api.id),
-        tenant_id: Value::Value(api.tenant_id.unwrap_or_else(|| realm.tenant_id.clone())),
-        realm_id: Value::Value(api.realm_id.unwrap_or_else(|| realm.realm_id.clone())),
-        display_name: opt(api.display_name),
-        username: opt(api.traits.username),
-        status: Value::Value(api.status.unwrap_or_else(|| DEFAULT_STATUS.to_owned())),
-        enrollment_status: opt(api.enrollment_status),
-        create_time: opt(api.create_time),
-        update_time: opt(api.update_time),
     }
 }
 
@@ -140,7 +67,7 @@ async fn username_taken(
              (NAME is this resource's name.) Otherwise choose another username.",
             realm.realm_id
         ),
-        path("username"),
+        attr("username"),
     );
 }
 
@@ -232,14 +159,13 @@ impl Resource for IdentityResource {
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &state.tenant_id, &state.realm_id)?;
         let id = known_str(&state.id).unwrap_or_default();
-        match bi.api.get_identity(&realm, id).await {
-            Ok(api) => Some((Value::Value(from_api(api, &realm)), private_state)),
-            Err(e) if e.is_not_found() => Some((Value::Null, private_state)),
-            Err(e) => {
-                api_error(diags, "Cannot read the identity", &e, None);
-                None
-            }
-        }
+        let read = bi.api.get_identity(&realm, id).await;
+        forget_if_gone(
+            diags,
+            "Cannot read the identity",
+            read.map(|api| from_api(api, &realm)),
+            private_state,
+        )
     }
 
     async fn plan_create<'a>(
@@ -252,12 +178,9 @@ impl Resource for IdentityResource {
         let mut planned = present(diags, proposed)?;
         let config = present(diags, config)?;
         let bi = self.data.beyond_identity(diags)?;
-        planned.tenant_id = realm_part(&config.tenant_id, bi.tenant_id.as_ref(), None);
-        planned.realm_id = realm_part(&config.realm_id, bi.realm_id.as_ref(), None);
-        if planned.tenant_id.is_null() || planned.realm_id.is_null() {
-            realm_of(diags, &bi, &planned.tenant_id, &planned.realm_id)?;
-        }
-        planned.status = status_or_default(&config.status);
+        (planned.tenant_id, planned.realm_id) =
+            plan_realm(diags, &bi, (&config.tenant_id, &config.realm_id), None)?;
+        planned.status = or_default(&config.status, DEFAULT_STATUS.to_owned());
         planned.id = Value::Unknown;
         planned.enrollment_status = Value::Unknown;
         planned.create_time = Value::Unknown;
@@ -278,17 +201,13 @@ impl Resource for IdentityResource {
         let mut planned = present(diags, proposed)?;
         let config = present(diags, config)?;
         let bi = self.data.beyond_identity(diags)?;
-        planned.tenant_id = realm_part(
-            &config.tenant_id,
-            bi.tenant_id.as_ref(),
-            Some(&prior.tenant_id),
-        );
-        planned.realm_id = realm_part(
-            &config.realm_id,
-            bi.realm_id.as_ref(),
-            Some(&prior.realm_id),
-        );
-        planned.status = status_or_default(&config.status);
+        (planned.tenant_id, planned.realm_id) = plan_realm(
+            diags,
+            &bi,
+            (&config.tenant_id, &config.realm_id),
+            Some((&prior.tenant_id, &prior.realm_id)),
+        )?;
+        planned.status = or_default(&config.status, DEFAULT_STATUS.to_owned());
         planned.id = prior.id.clone();
         planned.enrollment_status = prior.enrollment_status.clone();
         planned.create_time = prior.create_time.clone();
@@ -406,14 +325,8 @@ impl Resource for IdentityResource {
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &prior.tenant_id, &prior.realm_id)?;
         let id = known_str(&prior.id).unwrap_or_default();
-        match bi.api.delete_identity(&realm, id).await {
-            Ok(()) => Some(()),
-            Err(e) if e.is_not_found() => Some(()),
-            Err(e) => {
-                api_error(diags, "Cannot delete the identity", &e, None);
-                None
-            }
-        }
+        let deleted = bi.api.delete_identity(&realm, id).await;
+        done_unless(diags, "Cannot delete the identity", deleted, &[404])
     }
 
     async fn import<'a>(
@@ -422,7 +335,8 @@ impl Resource for IdentityResource {
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
         let bi = self.data.beyond_identity(diags)?;
-        let (realm, identity_id) = import_realm_id(diags, &bi, &id)?;
+        let (realm, ids) = import_realm_ids(diags, &bi, &id, &["id"])?;
+        let identity_id = ids[0];
         match bi.api.get_identity(&realm, identity_id).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
             Err(e) => {
@@ -438,13 +352,6 @@ impl Resource for IdentityResource {
     }
 }
 
-fn status_or_default(config: &Value<String>) -> Value<String> {
-    match config {
-        Value::Null => Value::Value(DEFAULT_STATUS.to_owned()),
-        other => other.clone(),
-    }
-}
-
 /// The attribute a 400's field violation names, so the error lands there.
 fn field_of(e: &ApiError) -> Option<AttributePath> {
     let ApiError::Status(s) = e else { return None };
@@ -456,13 +363,14 @@ fn field_of(e: &ApiError) -> Option<AttributePath> {
             "status" => "status",
             _ => return None,
         };
-        Some(path(name))
+        Some(attr(name))
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::plan::opt;
 
     fn state(name: &str, email: Option<&str>, status: &str) -> State {
         State {
@@ -490,41 +398,5 @@ mod tests {
             &state("A", None, "active"),
         );
         assert_eq!(p.email.as_deref(), Some(""));
-    }
-
-    #[test]
-    fn a_cleared_email_reads_back_as_null() {
-        let mut api = Identity {
-            id: "i".into(),
-            ..Default::default()
-        };
-        api.traits.primary_email_address = Some(String::new());
-        let realm = RealmRef {
-            tenant_id: "t".into(),
-            realm_id: "r".into(),
-        };
-        let s = from_api(api, &realm);
-        assert!(s.email.is_null());
-        assert_eq!(s.status, Value::Value("active".to_owned()));
-        assert_eq!(s.tenant_id, Value::Value("t".to_owned()));
-    }
-
-    #[test]
-    fn bad_values_are_refused_on_their_attribute() {
-        let mut d = Diagnostics::default();
-        let bad_name = Value::Value("a/b".to_owned());
-        let bad_email = Value::Value("nope".to_owned());
-        let bad_status = Value::Value("disabled".to_owned());
-        validate_fields(
-            &mut d,
-            &[
-                ("username", &bad_name),
-                ("email", &bad_email),
-                ("status", &bad_status),
-            ],
-        );
-        let at: Vec<String> = d.errors.iter().map(|e| e.attribute.to_string()).collect();
-        assert_eq!(at.len(), 3, "{at:?}");
-        assert!(at[0].contains("username") && at[1].contains("email") && at[2].contains("status"));
     }
 }

@@ -82,8 +82,3 @@ pub fn block<const N: usize, const M: usize>(
 pub fn optional_block(b: Block) -> NestedBlock {
     NestedBlock::Optional(b)
 }
-
-/// A block list of any length, e.g. a read-only list of results.
-pub fn list_block(b: Block) -> NestedBlock {
-    NestedBlock::List(b)
-}

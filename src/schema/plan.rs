@@ -73,3 +73,12 @@ pub fn realm_part(
         other => other.clone(),
     }
 }
+
+/// An optional argument with a default: the configured value, else the
+/// default (so the plan shows what will be used).
+pub fn or_default<T: Clone>(config: &Value<T>, default: T) -> Value<T> {
+    match config {
+        Value::Null => Value::Value(default),
+        other => other.clone(),
+    }
+}

@@ -1,8 +1,8 @@
 //! Beyond Identity v1 identities: the people enrollment links go to.
 
-use super::beyond_identity::{BeyondIdentity, RealmRef};
-use super::error::ApiError;
-use super::http::{Effect, Request};
+use super::{BeyondIdentity, RealmRef};
+use crate::api::error::ApiError;
+use crate::api::http::{Effect, Request};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 

@@ -2,20 +2,24 @@
 //! emails an enrollment link (or returns it). Create is the one call that
 //! sends; plan, refresh, import and no-op applies never do.
 
-use super::{api_error, present, realm_of, split_import_id};
-use crate::api::beyond_identity::{
-    CreatedJob, CredentialBindingJob, DeliveryMethod, NewCredentialBindingJob, RealmRef,
+mod adoption;
+
+use super::common::{
+    api_error, attr, check_ids, done_unless, forget_if_gone, import_realm_ids, plan_realm, present,
+    realm_of,
 };
+use crate::api::beyond_identity::credential_binding_jobs::DeliveryMethod;
+use crate::api::beyond_identity::credential_binding_jobs::NewCredentialBindingJob;
 use crate::api::ApiError;
+use crate::clients::ProviderData;
 use crate::logging;
-use crate::provider::{BeyondIdentityContext, ProviderData};
+use crate::models::credential_binding_job::{imported, refresh, Private, State};
 use crate::schema::attrs::*;
-use crate::schema::plan::{known, known_str, opt, realm_part, replace_if_changed};
+use crate::schema::plan::{known, known_str, opt, or_default, replace_if_changed};
 use crate::schema::validate;
+use adoption::Claims;
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
@@ -25,100 +29,18 @@ use time::OffsetDateTime;
 /// States after which a job sends nothing more and cannot be revoked.
 const FINISHED: [&str; 3] = ["COMPLETE", "EXPIRED", "REVOKED"];
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct State {
-    #[serde(default)]
-    pub id: Value<String>,
-    #[serde(default)]
-    pub identity_id: Value<String>,
-    #[serde(default)]
-    pub authenticator_config_id: Value<String>,
-    #[serde(default)]
-    pub delivery_method: Value<String>,
-    #[serde(default)]
-    pub post_binding_redirect_uri: Value<String>,
-    #[serde(default)]
-    pub tenant_id: Value<String>,
-    #[serde(default)]
-    pub realm_id: Value<String>,
-    #[serde(default)]
-    pub triggers: Value<BTreeMap<String, Value<String>>>,
-    #[serde(default)]
-    pub resend_when_expired: Value<bool>,
-    #[serde(default)]
-    pub revoke_on_destroy: Value<bool>,
-    #[serde(default)]
-    pub state: Value<String>,
-    #[serde(default)]
-    pub create_time: Value<String>,
-    #[serde(default)]
-    pub update_time: Value<String>,
-    #[serde(default)]
-    pub expire_time: Value<String>,
-    #[serde(default)]
-    pub credential_id: Value<String>,
-    #[serde(default)]
-    pub credential_binding_link: Value<String>,
-}
-
-/// Private state: set by import, which cannot know the configured
-/// `triggers`; the first plan after it adopts them without a new link.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Private {
-    #[serde(default)]
-    pub imported: bool,
-}
-
-fn imported(p: &Value<Private>) -> bool {
-    matches!(p, Value::Value(Private { imported: true }))
-}
-
 pub struct CredentialBindingJobResource {
     data: Arc<ProviderData>,
-    /// Jobs this process created or adopted, so that an adoption after an
-    /// ambiguous create never takes a job that belongs to another resource.
-    claimed: Mutex<HashSet<String>>,
-    /// Held shared by every create until its job is claimed, and exclusively
-    /// by an adoption: a sibling's create still in flight when the lost one
-    /// lists the identity's jobs would otherwise look like the lost job.
-    creating: tokio::sync::RwLock<()>,
+    claims: Claims,
 }
 
 impl CredentialBindingJobResource {
     pub fn new(data: Arc<ProviderData>) -> Self {
         Self {
             data,
-            claimed: Mutex::new(HashSet::new()),
-            creating: tokio::sync::RwLock::new(()),
+            claims: Claims::default(),
         }
     }
-
-    fn claim(&self, id: &str) {
-        if let Ok(mut claimed) = self.claimed.lock() {
-            claimed.insert(id.to_owned());
-        }
-    }
-
-    /// Creates the job and claims it before any adoption may list jobs.
-    async fn create_and_claim(
-        &self,
-        bi: &BeyondIdentityContext,
-        realm: &RealmRef,
-        identity_id: &str,
-        job: &NewCredentialBindingJob,
-    ) -> Result<CreatedJob, ApiError> {
-        let _creating = self.creating.read().await;
-        let created = bi
-            .api
-            .create_credential_binding_job(realm, identity_id, job)
-            .await?;
-        self.claim(&created.credential_binding_job.id);
-        Ok(created)
-    }
-}
-
-fn path(name: &'static str) -> AttributePath {
-    AttributePath::new(name)
 }
 
 fn parse_time(s: &str) -> Option<OffsetDateTime> {
@@ -136,21 +58,18 @@ pub fn is_expired(state: Option<&str>, expire_time: Option<&str>, now: OffsetDat
 }
 
 fn validate_config(diags: &mut Diagnostics, c: &State) {
-    for (name, v) in [
-        ("identity_id", &c.identity_id),
-        ("authenticator_config_id", &c.authenticator_config_id),
-        ("tenant_id", &c.tenant_id),
-        ("realm_id", &c.realm_id),
-    ] {
-        if let Some(s) = known_str(v) {
-            if let Err(m) = validate::path_id(s) {
-                diags.error(format!("Invalid {name}"), m, path(name));
-            }
-        }
-    }
+    check_ids(
+        diags,
+        &[
+            ("identity_id", &c.identity_id),
+            ("authenticator_config_id", &c.authenticator_config_id),
+            ("tenant_id", &c.tenant_id),
+            ("realm_id", &c.realm_id),
+        ],
+    );
     if let Some(d) = known_str(&c.delivery_method) {
         if let Err(m) = validate::one_of(d, &["EMAIL", "RETURN"]) {
-            diags.error("Invalid delivery_method", m, path("delivery_method"));
+            diags.error("Invalid delivery_method", m, attr("delivery_method"));
         }
     }
     if let Some(u) = known_str(&c.post_binding_redirect_uri) {
@@ -158,21 +77,26 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
             diags.error(
                 "Invalid post_binding_redirect_uri",
                 m,
-                path("post_binding_redirect_uri"),
+                attr("post_binding_redirect_uri"),
             );
         }
     }
 }
 
-/// Copies what the API says about a job onto the state; inputs stay as
-/// they are.
-fn refresh(s: &mut State, job: &CredentialBindingJob) {
-    s.id = Value::Value(job.id.clone());
-    s.state = opt(job.state.clone());
-    s.create_time = opt(job.create_time.clone());
-    s.update_time = opt(job.update_time.clone());
-    s.expire_time = opt(job.expire_time.clone());
-    s.credential_id = opt(job.credential_id.clone());
+/// The arguments whose default the plan shows.
+fn plan_defaults(p: &mut State, config: &State) {
+    p.delivery_method = or_default(&config.delivery_method, "EMAIL".to_owned());
+    p.resend_when_expired = or_default(&config.resend_when_expired, false);
+    p.revoke_on_destroy = or_default(&config.revoke_on_destroy, true);
+}
+
+fn create_failed(diags: &mut Diagnostics, e: &ApiError) {
+    api_error(
+        diags,
+        "Cannot create the credential binding job",
+        e,
+        attribute_for(e),
+    );
 }
 
 /// The attribute a create error belongs to, so the user sees which input
@@ -188,71 +112,19 @@ fn attribute_for(err: &ApiError) -> Option<AttributePath> {
             "post_binding_redirect_uri",
         ] {
             if v.field.ends_with(name) {
-                return Some(path(name));
+                return Some(attr(name));
             }
         }
     }
     match (e.status, e.resource_type.as_deref()) {
         (404, Some(t)) if t.to_ascii_lowercase().contains("authenticator") => {
-            Some(path("authenticator_config_id"))
+            Some(attr("authenticator_config_id"))
         }
-        (404, _) | (422, _) => Some(path("identity_id")),
+        (404, _) | (422, _) => Some(attr("identity_id")),
         (400, _) if e.message.to_ascii_lowercase().contains("authenticator") => {
-            Some(path("authenticator_config_id"))
+            Some(attr("authenticator_config_id"))
         }
         _ => None,
-    }
-}
-
-fn bool_or(config: &Value<bool>, default: bool) -> Value<bool> {
-    match config {
-        Value::Null => Value::Value(default),
-        other => *other,
-    }
-}
-
-impl CredentialBindingJobResource {
-    /// After an ambiguous failure, the job this attempt created, if the API
-    /// lists one: same authenticator config and delivery method, created
-    /// since the attempt began, not claimed by another resource.
-    async fn adopt(
-        &self,
-        bi: &BeyondIdentityContext,
-        realm: &RealmRef,
-        identity_id: &str,
-        job: &NewCredentialBindingJob,
-        started: OffsetDateTime,
-    ) -> Result<Option<CredentialBindingJob>, ApiError> {
-        // A little slack for clocks that disagree by a few seconds.
-        let since = started - time::Duration::seconds(60);
-        // Every create of this process that is still in flight finishes and
-        // claims its job before the list is read.
-        let _no_create_in_flight = self.creating.write().await;
-        let jobs = bi
-            .api
-            .list_credential_binding_jobs(realm, identity_id)
-            .await?;
-        let mut claimed = self.claimed.lock().map_err(|_| ApiError::Decode {
-            method: "GET".into(),
-            path: "credential-binding-jobs".into(),
-            detail: "internal lock poisoned".into(),
-        })?;
-        let found = jobs
-            .into_iter()
-            .filter(|j| {
-                j.authenticator_config_id.as_deref() == Some(job.authenticator_config_id.as_str())
-                    && j.delivery_method.as_deref() == Some(job.delivery_method.as_str())
-                    && j.create_time
-                        .as_deref()
-                        .and_then(parse_time)
-                        .is_some_and(|t| t >= since)
-                    && !claimed.contains(&j.id)
-            })
-            .max_by_key(|j| j.create_time.clone());
-        if let Some(j) = &found {
-            claimed.insert(j.id.clone());
-        }
-        Ok(found)
     }
 }
 
@@ -311,21 +183,19 @@ impl Resource for CredentialBindingJobResource {
         let realm = realm_of(diags, &bi, &state.tenant_id, &state.realm_id)?;
         let identity = known_str(&state.identity_id).unwrap_or_default().to_owned();
         let id = known_str(&state.id).unwrap_or_default().to_owned();
-        match bi
+        let read = bi
             .api
             .get_credential_binding_job(&realm, &identity, &id)
-            .await
-        {
-            Ok(job) => {
+            .await;
+        forget_if_gone(
+            diags,
+            "Cannot read the credential binding job",
+            read.map(|job| {
                 refresh(&mut state, &job);
-                Some((Value::Value(state), private))
-            }
-            Err(e) if e.is_not_found() => Some((Value::Null, private)),
-            Err(e) => {
-                api_error(diags, "Cannot read the credential binding job", &e, None);
-                None
-            }
-        }
+                state
+            }),
+            private,
+        )
     }
 
     async fn plan_create<'a>(
@@ -338,17 +208,9 @@ impl Resource for CredentialBindingJobResource {
         let mut p = present(diags, proposed)?;
         let config = present(diags, config)?;
         let bi = self.data.beyond_identity(diags)?;
-        p.tenant_id = realm_part(&config.tenant_id, bi.tenant_id.as_ref(), None);
-        p.realm_id = realm_part(&config.realm_id, bi.realm_id.as_ref(), None);
-        if p.tenant_id.is_null() || p.realm_id.is_null() {
-            realm_of(diags, &bi, &p.tenant_id, &p.realm_id)?;
-        }
-        p.delivery_method = match &config.delivery_method {
-            Value::Null => Value::Value("EMAIL".into()),
-            other => other.clone(),
-        };
-        p.resend_when_expired = bool_or(&config.resend_when_expired, false);
-        p.revoke_on_destroy = bool_or(&config.revoke_on_destroy, true);
+        (p.tenant_id, p.realm_id) =
+            plan_realm(diags, &bi, (&config.tenant_id, &config.realm_id), None)?;
+        plan_defaults(&mut p, &config);
         for v in [
             &mut p.id,
             &mut p.state,
@@ -379,22 +241,13 @@ impl Resource for CredentialBindingJobResource {
         let mut p = present(diags, proposed)?;
         let config = present(diags, config)?;
         let bi = self.data.beyond_identity(diags)?;
-        p.tenant_id = realm_part(
-            &config.tenant_id,
-            bi.tenant_id.as_ref(),
-            Some(&prior.tenant_id),
-        );
-        p.realm_id = realm_part(
-            &config.realm_id,
-            bi.realm_id.as_ref(),
-            Some(&prior.realm_id),
-        );
-        p.delivery_method = match &config.delivery_method {
-            Value::Null => Value::Value("EMAIL".into()),
-            other => other.clone(),
-        };
-        p.resend_when_expired = bool_or(&config.resend_when_expired, false);
-        p.revoke_on_destroy = bool_or(&config.revoke_on_destroy, true);
+        (p.tenant_id, p.realm_id) = plan_realm(
+            diags,
+            &bi,
+            (&config.tenant_id, &config.realm_id),
+            Some((&prior.tenant_id, &prior.realm_id)),
+        )?;
+        plan_defaults(&mut p, &config);
 
         let mut replace = Vec::new();
         replace_if_changed(
@@ -439,7 +292,7 @@ impl Resource for CredentialBindingJobResource {
             )
         {
             p.state = Value::Unknown;
-            replace.push(path("state"));
+            replace.push(attr("state"));
         }
         Some((Value::Value(p), private, replace))
     }
@@ -470,7 +323,7 @@ impl Resource for CredentialBindingJobResource {
         else {
             diags.error_short(
                 "delivery_method must be EMAIL or RETURN",
-                path("delivery_method"),
+                attr("delivery_method"),
             );
             return None;
         };
@@ -482,7 +335,7 @@ impl Resource for CredentialBindingJobResource {
             post_binding_redirect_uri: known(&s.post_binding_redirect_uri).cloned(),
         };
         let started = OffsetDateTime::now_utc();
-        let created = match self.create_and_claim(&bi, &realm, &identity, &job).await {
+        let created = match self.claims.create(&bi.api, &realm, &identity, &job).await {
             Ok(c) => c,
             Err(e) if delivery_method == DeliveryMethod::Email && e.ambiguous() => {
                 logging::warn(
@@ -490,32 +343,26 @@ impl Resource for CredentialBindingJobResource {
                     "create failed after the request may have been sent; looking for the job it made",
                     &[("error", e.to_string().into())],
                 );
-                match self.adopt(&bi, &realm, &identity, &job, started).await {
+                match self
+                    .claims
+                    .adopt(&bi.api, &realm, &identity, &job, started)
+                    .await
+                {
                     Ok(Some(found)) => {
                         refresh(&mut s, &found);
                         s.credential_binding_link = Value::Null;
                         return Some((Value::Value(s), Value::Null));
                     }
                     // Nothing was made: the email was not sent, so send once.
-                    Ok(None) => match self.create_and_claim(&bi, &realm, &identity, &job).await {
+                    Ok(None) => match self.claims.create(&bi.api, &realm, &identity, &job).await {
                         Ok(c) => c,
                         Err(e) => {
-                            api_error(
-                                diags,
-                                "Cannot create the credential binding job",
-                                &e,
-                                attribute_for(&e),
-                            );
+                            create_failed(diags, &e);
                             return None;
                         }
                     },
                     Err(list_err) => {
-                        api_error(
-                            diags,
-                            "Cannot create the credential binding job",
-                            &e,
-                            attribute_for(&e),
-                        );
+                        create_failed(diags, &e);
                         diags.root_warning(
                             "The enrollment email may have been sent",
                             format!(
@@ -528,12 +375,7 @@ impl Resource for CredentialBindingJobResource {
                 }
             }
             Err(e) => {
-                api_error(
-                    diags,
-                    "Cannot create the credential binding job",
-                    &e,
-                    attribute_for(&e),
-                );
+                create_failed(diags, &e);
                 return None;
             }
         };
@@ -578,19 +420,17 @@ impl Resource for CredentialBindingJobResource {
         let realm = realm_of(diags, &bi, &prior.tenant_id, &prior.realm_id)?;
         let identity = known_str(&prior.identity_id).unwrap_or_default();
         let id = known_str(&prior.id).unwrap_or_default();
-        match bi
+        let revoked = bi
             .api
             .revoke_credential_binding_job(&realm, identity, id)
-            .await
-        {
-            Ok(_) => Some(()),
-            // Finished meanwhile (409) or already gone (404): nothing to revoke.
-            Err(e) if matches!(e.status(), Some(409) | Some(404)) => Some(()),
-            Err(e) => {
-                api_error(diags, "Cannot revoke the credential binding job", &e, None);
-                None
-            }
-        }
+            .await;
+        // Finished meanwhile (409) or already gone (404): nothing to revoke.
+        done_unless(
+            diags,
+            "Cannot revoke the credential binding job",
+            revoked,
+            &[409, 404],
+        )
     }
 
     async fn import<'a>(
@@ -598,33 +438,9 @@ impl Resource for CredentialBindingJobResource {
         diags: &mut Diagnostics,
         id: String,
     ) -> Option<(Self::State<'a>, Self::PrivateState<'a>)> {
-        let parts = match split_import_id(
-            &id,
-            &[4, 2],
-            &[
-                "tenant_id/realm_id/identity_id/job_id",
-                "identity_id/job_id",
-            ],
-        ) {
-            Ok(p) => p,
-            Err(m) => {
-                diags.root_error("Invalid import ID", m);
-                return None;
-            }
-        };
-        let (tenant, realm, identity, job_id) = match parts.as_slice() {
-            [t, r, i, j] => (Some(*t), Some(*r), *i, *j),
-            [i, j] => (None, None, *i, *j),
-            _ => return None,
-        };
         let bi = self.data.beyond_identity(diags)?;
-        let realm = match bi.realm(tenant, realm) {
-            Ok(r) => r,
-            Err(m) => {
-                diags.root_error("Missing tenant or realm", m);
-                return None;
-            }
-        };
+        let (realm, ids) = import_realm_ids(diags, &bi, &id, &["identity_id", "job_id"])?;
+        let (identity, job_id) = (ids[0], ids[1]);
         let job = match bi
             .api
             .get_credential_binding_job(&realm, identity, job_id)

@@ -1,0 +1,108 @@
+//! What a resource or data source receives from the provider: the
+//! configured vendor clients and the realm defaults. It sits over `api/`
+//! and below everything Terraform-facing, so a resource never needs to read
+//! the provider to learn what it is given.
+
+use crate::api::beyond_identity::{BeyondIdentity, RealmRef};
+use crate::api::bindid::BindId;
+use std::sync::{Arc, RwLock};
+use tf_provider::Diagnostics;
+
+/// The Beyond Identity client with the provider's default tenant and realm.
+pub(crate) struct BeyondIdentityContext {
+    pub api: BeyondIdentity,
+    pub tenant_id: Option<String>,
+    pub realm_id: Option<String>,
+}
+
+impl BeyondIdentityContext {
+    /// The realm of a resource: its own ids, else the provider's defaults.
+    pub fn realm(
+        &self,
+        tenant_id: Option<&str>,
+        realm_id: Option<&str>,
+    ) -> Result<RealmRef, String> {
+        let tenant = tenant_id
+            .map(str::to_owned)
+            .or_else(|| self.tenant_id.clone());
+        let realm = realm_id
+            .map(str::to_owned)
+            .or_else(|| self.realm_id.clone());
+        match (tenant, realm) {
+            (Some(tenant_id), Some(realm_id)) => Ok(RealmRef {
+                tenant_id,
+                realm_id,
+            }),
+            (t, r) => {
+                let mut missing = Vec::new();
+                if t.is_none() {
+                    missing.push("`tenant_id` (in the resource, or the provider's `beyond_identity` block or BEYOND_IDENTITY_TENANT_ID)");
+                }
+                if r.is_none() {
+                    missing.push("`realm_id` (in the resource, or the provider's `beyond_identity` block or BEYOND_IDENTITY_REALM_ID)");
+                }
+                Err(format!("Set {}.", missing.join(" and ")))
+            }
+        }
+    }
+}
+
+pub(crate) struct BindIdContext {
+    pub api: BindId,
+}
+
+/// What `configure` produced; `Err` carries the message for a resource that
+/// needs the missing credential.
+pub(crate) struct Clients {
+    pub beyond_identity: Result<Arc<BeyondIdentityContext>, String>,
+    pub bindid: Result<Arc<BindIdContext>, String>,
+}
+
+/// Shared between the provider and its resources: Terraform asks for the
+/// resources before it configures the provider, so they hold this slot and
+/// find the clients in it once `configure` has filled it.
+#[derive(Default)]
+pub(crate) struct ProviderData {
+    clients: RwLock<Option<Arc<Clients>>>,
+}
+
+impl ProviderData {
+    fn clients(&self, diags: &mut Diagnostics) -> Option<Arc<Clients>> {
+        let clients = self.clients.read().ok().and_then(|c| c.clone());
+        if clients.is_none() {
+            diags.root_error(
+                "Provider not configured",
+                "The enroll provider was used before Terraform configured it.",
+            );
+        }
+        clients
+    }
+
+    /// The Beyond Identity client, or an error naming what is missing.
+    pub fn beyond_identity(&self, diags: &mut Diagnostics) -> Option<Arc<BeyondIdentityContext>> {
+        match &self.clients(diags)?.beyond_identity {
+            Ok(bi) => Some(bi.clone()),
+            Err(msg) => {
+                diags.root_error("Missing Beyond Identity credentials", msg.clone());
+                None
+            }
+        }
+    }
+
+    /// The BindID client, or an error naming what is missing.
+    pub fn bindid(&self, diags: &mut Diagnostics) -> Option<Arc<BindIdContext>> {
+        match &self.clients(diags)?.bindid {
+            Ok(b) => Some(b.clone()),
+            Err(msg) => {
+                diags.root_error("Missing BindID credentials", msg.clone());
+                None
+            }
+        }
+    }
+
+    pub fn set(&self, clients: Clients) {
+        if let Ok(mut slot) = self.clients.write() {
+            *slot = Some(Arc::new(clients));
+        }
+    }
+}
