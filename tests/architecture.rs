@@ -89,10 +89,15 @@ fn named_paths(file: &str, code: &str) -> Vec<Vec<String>> {
             continue;
         }
         // `super` of `a/b/mod.rs` (module a::b) and of `a/b.rs` (module
-        // a::b) is `a` either way.
+        // a::b) is `a` either way; each further `super::` climbs one more.
         let mut base = own.clone();
         base.pop();
-        let mut rest = ident(&code[i + "super::".len()..]);
+        let mut after = &code[i + "super::".len()..];
+        while let Some(rest) = after.strip_prefix("super::") {
+            base.pop();
+            after = rest;
+        }
+        let mut rest = ident(after);
         let mut path = base;
         path.append(&mut rest);
         out.push(path);
@@ -187,12 +192,11 @@ fn find_cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 #[test]
 fn no_file_imports_one_that_imports_it_back() {
     let graph = file_graph();
-    assert!(
-        graph
-            .get("resources/identity.rs")
-            .is_some_and(|e| e.contains("resources/common.rs")),
-        "the import reader lost track: {graph:#?}"
-    );
+    let into_common = graph
+        .values()
+        .filter(|e| e.contains("resources/common.rs"))
+        .count();
+    assert!(into_common >= 4, "the import reader lost track: {graph:#?}");
     if let Some(cycle) = find_cycle(&graph) {
         panic!("import cycle in src/: {}", cycle.join(" -> "));
     }

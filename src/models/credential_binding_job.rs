@@ -1,6 +1,7 @@
 //! A credential binding job as Terraform holds it: the
 //! `enroll_credential_binding_job` state and what a read copies onto it.
 
+use super::attempt::Attempt;
 use crate::api::beyond_identity::credential_binding_jobs::CredentialBindingJob;
 use crate::schema::plan::opt;
 use serde::{Deserialize, Serialize};
@@ -43,16 +44,27 @@ pub struct State {
     pub credential_binding_link: Value<String>,
 }
 
-/// Private state: set by import, which cannot know the configured
-/// `triggers`; the first plan after it adopts them without a new link.
+/// Private state. `imported`: set by import, which cannot know the
+/// configured `triggers`; the first plan after it adopts them without a
+/// new link.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Private {
     #[serde(default)]
     pub imported: bool,
+    /// A create whose answer was lost, until a refresh resolves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unresolved: Option<Attempt>,
 }
 
 pub fn imported(p: &Value<Private>) -> bool {
-    matches!(p, Value::Value(Private { imported: true }))
+    matches!(p, Value::Value(Private { imported: true, .. }))
+}
+
+pub fn unresolved(p: &Value<Private>) -> Option<&Attempt> {
+    match p {
+        Value::Value(p) => p.unresolved.as_ref(),
+        _ => None,
+    }
 }
 
 /// Copies what the API says about a job onto the state; inputs stay as

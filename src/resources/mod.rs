@@ -3,6 +3,9 @@
 
 pub(crate) mod authenticator_config;
 pub(crate) mod bindid_activation;
+pub(crate) mod claims;
 pub(crate) mod common;
 pub(crate) mod credential_binding_job;
 pub(crate) mod identity;
+pub(crate) mod renewal;
+pub(crate) mod unresolved;

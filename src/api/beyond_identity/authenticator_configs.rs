@@ -1,6 +1,6 @@
 //! Authenticator configurations: how a realm's identities authenticate.
 
-use super::{BeyondIdentity, RealmRef};
+use super::{BeyondIdentity, Page, RealmRef};
 use crate::api::error::ApiError;
 use crate::api::http::{Effect, Request};
 use reqwest::Method;
@@ -69,6 +69,21 @@ pub struct AuthenticatorConfig {
     pub config: AuthenticatorSettings,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+struct ConfigPage {
+    #[serde(default)]
+    authenticator_configs: Vec<AuthenticatorConfig>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+impl Page for ConfigPage {
+    type Item = AuthenticatorConfig;
+    fn into_parts(self) -> (Vec<AuthenticatorConfig>, Option<String>) {
+        (self.authenticator_configs, self.next_page_token)
+    }
+}
+
 impl BeyondIdentity {
     pub async fn create_authenticator_config(
         &self,
@@ -81,6 +96,17 @@ impl BeyondIdentity {
         // answer would leave a twin behind: only retry when provably unsent.
         self.call(Request::new(Method::POST, url, Effect::NotRepeatable).json(body))
             .await
+    }
+
+    /// Every configuration of the realm, following `next_page_token` to the
+    /// end (configurations are few: a realm has tens, not thousands).
+    pub async fn list_authenticator_configs(
+        &self,
+        realm: &RealmRef,
+    ) -> Result<Vec<AuthenticatorConfig>, ApiError> {
+        let mut url = self.url(realm, &["authenticator-configs"]);
+        url.query_pairs_mut().append_pair("page_size", "100");
+        self.all_pages::<ConfigPage>(url).await
     }
 
     pub async fn get_authenticator_config(

@@ -1,7 +1,7 @@
 //! Credential binding jobs: creating one emails (or returns) an
 //! enrollment link.
 
-use super::{BeyondIdentity, RealmRef};
+use super::{BeyondIdentity, Page, RealmRef};
 use crate::api::error::ApiError;
 use crate::api::http::{Effect, Request};
 use reqwest::Method;
@@ -86,6 +86,13 @@ struct JobPage {
     next_page_token: Option<String>,
 }
 
+impl Page for JobPage {
+    type Item = CredentialBindingJob;
+    fn into_parts(self) -> (Vec<CredentialBindingJob>, Option<String>) {
+        (self.credential_binding_jobs, self.next_page_token)
+    }
+}
+
 impl BeyondIdentity {
     /// The one call that emails a person (for `EMAIL`). Never retried
     /// unless the failure proves nothing was sent.
@@ -130,26 +137,12 @@ impl BeyondIdentity {
         realm: &RealmRef,
         identity_id: &str,
     ) -> Result<Vec<CredentialBindingJob>, ApiError> {
-        let mut out = Vec::new();
-        let mut page_token: Option<String> = None;
-        loop {
-            let mut url = self.url(
-                realm,
-                &["identities", identity_id, "credential-binding-jobs"],
-            );
-            url.query_pairs_mut().append_pair("page_size", "100");
-            if let Some(t) = &page_token {
-                url.query_pairs_mut().append_pair("page_token", t);
-            }
-            let page: JobPage = self
-                .call(Request::new(Method::GET, url, Effect::RetrySafe))
-                .await?;
-            out.extend(page.credential_binding_jobs);
-            match page.next_page_token {
-                Some(t) if !t.is_empty() && Some(&t) != page_token.as_ref() => page_token = Some(t),
-                _ => return Ok(out),
-            }
-        }
+        let mut url = self.url(
+            realm,
+            &["identities", identity_id, "credential-binding-jobs"],
+        );
+        url.query_pairs_mut().append_pair("page_size", "100");
+        self.all_pages::<JobPage>(url).await
     }
 
     pub async fn revoke_credential_binding_job(

@@ -1,6 +1,6 @@
 //! Beyond Identity v1 identities: the people enrollment links go to.
 
-use super::{BeyondIdentity, RealmRef};
+use super::{BeyondIdentity, Page, RealmRef};
 use crate::api::error::ApiError;
 use crate::api::http::{Effect, Request};
 use reqwest::Method;
@@ -97,6 +97,13 @@ pub struct IdentityPage {
     pub next_page_token: Option<String>,
 }
 
+impl Page for IdentityPage {
+    type Item = Identity;
+    fn into_parts(self) -> (Vec<Identity>, Option<String>) {
+        (self.identities, self.next_page_token)
+    }
+}
+
 /// Which identities a list returns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdentityFilter<'a> {
@@ -176,31 +183,15 @@ impl BeyondIdentity {
         realm: &RealmRef,
         filter: IdentityFilter<'_>,
     ) -> Result<Vec<Identity>, ApiError> {
-        let filter = filter.query();
-        let mut out = Vec::new();
-        let mut page_token: Option<String> = None;
-        loop {
-            let mut url = self.url(realm, &["identities"]);
-            {
-                let mut q = url.query_pairs_mut();
-                q.append_pair("page_size", PAGE_SIZE);
-                if let Some(f) = &filter {
-                    q.append_pair("filter", f);
-                }
-                if let Some(t) = &page_token {
-                    q.append_pair("page_token", t);
-                }
-            }
-            let page: IdentityPage = self
-                .call(Request::new(Method::GET, url, Effect::RetrySafe))
-                .await?;
-            out.extend(page.identities);
-            match page.next_page_token {
-                // A token that repeats would loop forever.
-                Some(t) if !t.is_empty() && Some(&t) != page_token.as_ref() => page_token = Some(t),
-                _ => return Ok(out),
+        let mut url = self.url(realm, &["identities"]);
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("page_size", PAGE_SIZE);
+            if let Some(f) = filter.query() {
+                q.append_pair("filter", &f);
             }
         }
+        self.all_pages::<IdentityPage>(url).await
     }
 }
 

@@ -6,9 +6,17 @@ pub mod identities;
 
 use super::auth::TokenSource;
 use super::error::ApiError;
-use super::http::{HttpClient, Request};
-use reqwest::Url;
+use super::http::{Effect, HttpClient, Request};
+use reqwest::{Method, Url};
+use serde::de::DeserializeOwned;
 use std::sync::Arc;
+
+/// One page of a list answer: its items (under a key that differs per API
+/// area) and the token of the next page.
+trait Page: DeserializeOwned {
+    type Item;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<String>);
+}
 
 /// Where a realm's objects live.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +42,12 @@ impl BeyondIdentity {
             api_url,
             tokens,
         }
+    }
+
+    /// How long one request may take before the client gives up; a server
+    /// may still be working on a request that long after it was abandoned.
+    pub fn request_timeout(&self) -> std::time::Duration {
+        self.http.settings().request_timeout
     }
 
     /// `segments` are percent-encoded one by one, so an id can never change
@@ -63,5 +77,40 @@ impl BeyondIdentity {
             .send(&self.http, &req, REFRESH_ON)
             .await
             .map(|_| ())
+    }
+
+    /// Every item of a list, following `next_page_token` to the end. `url`
+    /// carries the page size and any filter: the spec wants them repeated
+    /// with every page token.
+    async fn all_pages<P: Page>(&self, url: Url) -> Result<Vec<P::Item>, ApiError> {
+        let mut out = Vec::new();
+        self.each_page::<P>(url, |items| out.extend(items)).await?;
+        Ok(out)
+    }
+
+    /// Hands each page's items to `each` as it arrives, so a long list is
+    /// never held twice.
+    async fn each_page<P: Page>(
+        &self,
+        url: Url,
+        mut each: impl FnMut(Vec<P::Item>),
+    ) -> Result<(), ApiError> {
+        let mut page_token: Option<String> = None;
+        loop {
+            let mut page_url = url.clone();
+            if let Some(t) = &page_token {
+                page_url.query_pairs_mut().append_pair("page_token", t);
+            }
+            let page: P = self
+                .call(Request::new(Method::GET, page_url, Effect::RetrySafe))
+                .await?;
+            let (items, next) = page.into_parts();
+            each(items);
+            match next {
+                // A token that repeats would loop forever.
+                Some(t) if !t.is_empty() && Some(&t) != page_token.as_ref() => page_token = Some(t),
+                _ => return Ok(()),
+            }
+        }
     }
 }

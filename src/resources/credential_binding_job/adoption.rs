@@ -1,105 +1,152 @@
-//! Which job a lost create made. A create whose answer was lost (a timeout,
-//! a 502, a dropped connection) may or may not have emailed the link; the
-//! only way to know is to list the identity's jobs and recognise the one it
-//! made. `Claims` makes that recognition safe when several resources of one
-//! apply create jobs for the same identity at once.
+//! Which job a lost create made. A job has no natural key: the only way to
+//! know whether a create whose answer was lost emailed the link is to list
+//! the identity's jobs and recognise one the attempt could have made.
 
-use crate::api::beyond_identity::credential_binding_jobs::{
-    CreatedJob, CredentialBindingJob, NewCredentialBindingJob,
-};
+use crate::api::beyond_identity::credential_binding_jobs::CredentialBindingJob;
 use crate::api::beyond_identity::{BeyondIdentity, RealmRef};
 use crate::api::ApiError;
-use std::collections::HashSet;
-use std::sync::Mutex;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use crate::models::attempt::Attempt;
+use crate::models::credential_binding_job::{Private, State};
+use crate::resources::claims::Claims;
+use crate::resources::common::api_error;
+use crate::resources::unresolved::{log_lost, look_twice, warn_unresolved};
+use crate::schema::plan::known_str;
+use std::time::Duration;
+use tf_provider::value::Value;
+use tf_provider::Diagnostics;
 
-/// Clocks of client and server may disagree by a few seconds.
-const CLOCK_SLACK: time::Duration = time::Duration::seconds(60);
+/// What waiting on an unresolved job means.
+const CONSEQUENCE: &str = "no second email is sent in this apply.";
 
-/// The jobs this process created or adopted, and the creates in flight.
-#[derive(Default)]
-pub(super) struct Claims {
-    /// Jobs this process created or adopted, so that an adoption after an
-    /// ambiguous create never takes a job that belongs to another resource.
-    claimed: Mutex<HashSet<String>>,
-    /// Held shared by every create until its job is claimed, and exclusively
-    /// by an adoption: a sibling's create still in flight when the lost one
-    /// lists the identity's jobs would otherwise look like the lost job.
-    creating: tokio::sync::RwLock<()>,
+/// What the lost create asked for.
+pub(super) struct Wanted<'a> {
+    pub authenticator_config_id: &'a str,
+    pub delivery_method: &'a str,
 }
 
-impl Claims {
-    /// Creates the job and claims it before any adoption may list jobs.
-    pub async fn create(
-        &self,
-        api: &BeyondIdentity,
-        realm: &RealmRef,
-        identity_id: &str,
-        job: &NewCredentialBindingJob,
-    ) -> Result<CreatedJob, ApiError> {
-        let _creating = self.creating.read().await;
-        let created = api
-            .create_credential_binding_job(realm, identity_id, job)
-            .await?;
-        self.claim(&created.credential_binding_job.id);
-        Ok(created)
+fn wanted(s: &State) -> Wanted<'_> {
+    Wanted {
+        authenticator_config_id: known_str(&s.authenticator_config_id).unwrap_or_default(),
+        delivery_method: known_str(&s.delivery_method).unwrap_or_default(),
     }
+}
 
-    /// After an ambiguous failure, the job this attempt created, if the API
-    /// lists one; it is claimed before it is returned.
-    pub async fn adopt(
-        &self,
-        api: &BeyondIdentity,
-        realm: &RealmRef,
-        identity_id: &str,
-        job: &NewCredentialBindingJob,
-        started: OffsetDateTime,
-    ) -> Result<Option<CredentialBindingJob>, ApiError> {
-        // Every create of this process that is still in flight finishes and
-        // claims its job before the list is read.
-        let _no_create_in_flight = self.creating.write().await;
+/// The job a lost create made, claimed for this resource: the newest job
+/// the attempt could have made that no other resource of this process
+/// holds.
+async fn made_by(
+    claims: &Claims,
+    api: &BeyondIdentity,
+    realm: &RealmRef,
+    identity_id: &str,
+    wanted: &Wanted<'_>,
+    attempt: &Attempt,
+) -> Result<Option<CredentialBindingJob>, ApiError> {
+    let look = async {
         let jobs = api.list_credential_binding_jobs(realm, identity_id).await?;
-        let mut claimed = self.claimed.lock().unwrap_or_else(|p| p.into_inner());
-        let found = pick(jobs, job, started - CLOCK_SLACK, &claimed);
-        if let Some(j) = &found {
-            claimed.insert(j.id.clone());
-        }
-        Ok(found)
-    }
+        Ok(candidates(jobs, wanted, attempt))
+    };
+    claims.adopt(look, |j| j.id.as_str()).await
+}
 
-    fn claim(&self, id: &str) {
-        let mut claimed = self.claimed.lock().unwrap_or_else(|p| p.into_inner());
-        claimed.insert(id.to_owned());
+/// A refresh (or destroy) of a job whose create's answer was lost, when
+/// the server is long done: the job the attempt made, or none when it made
+/// nothing. `None`: the look failed and an error was reported.
+pub(super) async fn resolve(
+    diags: &mut Diagnostics,
+    claims: &Claims,
+    api: &BeyondIdentity,
+    realm: &RealmRef,
+    state: &State,
+    attempt: &Attempt,
+) -> Option<Option<CredentialBindingJob>> {
+    let identity_id = known_str(&state.identity_id).unwrap_or_default();
+    match made_by(claims, api, realm, identity_id, &wanted(state), attempt).await {
+        Ok(found) => Some(found),
+        Err(e) => {
+            let summary = "Cannot look for the job a lost create made";
+            api_error(diags, summary, &e, None);
+            None
+        }
     }
 }
 
-/// The newest job that the lost create could have made: same
-/// authenticator config and delivery method, created since `since`, and
-/// not claimed by another resource.
-fn pick(
+/// After the answer to an EMAIL job's create was lost: the job it made, if
+/// the identity's jobs show it (looked for twice, giving the server time to
+/// finish the request). Otherwise the private state that records the
+/// attempt: nothing is sent again in this apply, and the next refresh
+/// adopts the job or forgets the resource so the plan sends exactly once.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn after_lost_create(
+    diags: &mut Diagnostics,
+    claims: &Claims,
+    api: &BeyondIdentity,
+    realm: &RealmRef,
+    identity_id: &str,
+    planned: &State,
+    attempt: Attempt,
+    lost: ApiError,
+    settle: Duration,
+) -> Result<CredentialBindingJob, Private> {
+    log_lost("credential_binding_job", &lost);
+    let wanted = wanted(planned);
+    let look = look_twice(settle, || {
+        made_by(claims, api, realm, identity_id, &wanted, &attempt)
+    })
+    .await;
+    let look_err = match look {
+        Ok(Some(job)) => return Ok(job),
+        Ok(None) => None,
+        Err(e) => Some(e),
+    };
+    let what = "credential binding job";
+    warn_unresolved(diags, what, CONSEQUENCE, &lost, look_err.as_ref());
+    Err(Private {
+        imported: false,
+        unresolved: Some(attempt),
+    })
+}
+
+/// A job recorded without an id: nothing says yet whether it was made.
+pub(super) fn unresolve(s: &mut State) {
+    for v in [
+        &mut s.id,
+        &mut s.state,
+        &mut s.create_time,
+        &mut s.update_time,
+        &mut s.expire_time,
+        &mut s.credential_id,
+        &mut s.credential_binding_link,
+    ] {
+        *v = Value::Null;
+    }
+}
+
+/// The jobs the attempt could have made, newest first: same authenticator
+/// configuration and delivery method, created around the attempt.
+fn candidates(
     jobs: Vec<CredentialBindingJob>,
-    wanted: &NewCredentialBindingJob,
-    since: OffsetDateTime,
-    claimed: &HashSet<String>,
-) -> Option<CredentialBindingJob> {
-    jobs.into_iter()
+    wanted: &Wanted,
+    attempt: &Attempt,
+) -> Vec<CredentialBindingJob> {
+    let mut found: Vec<CredentialBindingJob> = jobs
+        .into_iter()
         .filter(|j| {
-            j.authenticator_config_id.as_deref() == Some(wanted.authenticator_config_id.as_str())
-                && j.delivery_method.as_deref() == Some(wanted.delivery_method.as_str())
-                && j.create_time
-                    .as_deref()
-                    .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
-                    .is_some_and(|t| t >= since)
-                && !claimed.contains(&j.id)
+            j.authenticator_config_id.as_deref() == Some(wanted.authenticator_config_id)
+                && j.delivery_method.as_deref() == Some(wanted.delivery_method)
+                && j.create_time.is_some()
+                && attempt.could_have_made(j.create_time.as_deref())
         })
-        .max_by_key(|j| j.create_time.clone())
+        .collect();
+    found.sort_by(|a, b| b.create_time.cmp(&a.create_time));
+    found
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::beyond_identity::credential_binding_jobs::DeliveryMethod;
+    use time::format_description::well_known::Rfc3339;
+    use time::OffsetDateTime;
 
     fn job(id: &str, config: &str, delivery: &str, created: &str) -> CredentialBindingJob {
         CredentialBindingJob {
@@ -118,46 +165,39 @@ mod tests {
         }
     }
 
-    fn wanted() -> NewCredentialBindingJob {
-        NewCredentialBindingJob {
-            delivery_method: DeliveryMethod::Email,
-            authenticator_config_id: "c".into(),
-            post_binding_redirect_uri: None,
-        }
+    fn ids(jobs: Vec<CredentialBindingJob>) -> Vec<String> {
+        jobs.into_iter().map(|j| j.id).collect()
     }
 
-    fn since() -> OffsetDateTime {
-        OffsetDateTime::parse("2026-01-01T00:00:00Z", &Rfc3339).unwrap()
+    const WANTED: Wanted = Wanted {
+        authenticator_config_id: "c",
+        delivery_method: "EMAIL",
+    };
+
+    fn attempt() -> Attempt {
+        Attempt::new(
+            OffsetDateTime::parse("2026-01-01T00:00:00Z", &Rfc3339).unwrap(),
+            vec![],
+        )
     }
 
     #[test]
-    fn the_newest_matching_job_made_since_the_attempt_is_adopted() {
+    fn jobs_made_around_the_attempt_come_newest_first() {
         let jobs = vec![
             job("old", "c", "EMAIL", "2025-12-31T23:00:00Z"),
             job("a", "c", "EMAIL", "2026-01-01T00:00:01Z"),
             job("b", "c", "EMAIL", "2026-01-01T00:00:02Z"),
+            job("later", "c", "EMAIL", "2026-01-01T02:00:00Z"),
         ];
-        let found = pick(jobs, &wanted(), since(), &HashSet::new());
-        assert_eq!(found.map(|j| j.id).as_deref(), Some("b"));
+        assert_eq!(ids(candidates(jobs, &WANTED, &attempt())), ["b", "a"]);
     }
 
     #[test]
-    fn another_config_or_delivery_method_is_not_adopted() {
+    fn another_config_or_delivery_method_is_not_a_candidate() {
         let jobs = vec![
             job("x", "other", "EMAIL", "2026-01-01T00:00:01Z"),
             job("y", "c", "RETURN", "2026-01-01T00:00:01Z"),
         ];
-        assert!(pick(jobs, &wanted(), since(), &HashSet::new()).is_none());
-    }
-
-    #[test]
-    fn a_job_claimed_by_a_sibling_is_never_adopted() {
-        let jobs = vec![
-            job("mine", "c", "EMAIL", "2026-01-01T00:00:01Z"),
-            job("sibling", "c", "EMAIL", "2026-01-01T00:00:02Z"),
-        ];
-        let claimed = HashSet::from(["sibling".to_owned()]);
-        let found = pick(jobs, &wanted(), since(), &claimed);
-        assert_eq!(found.map(|j| j.id).as_deref(), Some("mine"));
+        assert!(candidates(jobs, &WANTED, &attempt()).is_empty());
     }
 }

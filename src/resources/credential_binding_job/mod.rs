@@ -3,27 +3,30 @@
 //! sends; plan, refresh, import and no-op applies never do.
 
 mod adoption;
+mod errors;
 
+use super::claims::Claims;
 use super::common::{
     api_error, attr, check_ids, done_unless, forget_if_gone, import_realm_ids, plan_realm, present,
     realm_of,
 };
+use super::renewal::is_expired;
+use super::unresolved::settle_time;
 use crate::api::beyond_identity::credential_binding_jobs::DeliveryMethod;
 use crate::api::beyond_identity::credential_binding_jobs::NewCredentialBindingJob;
-use crate::api::ApiError;
 use crate::clients::ProviderData;
-use crate::logging;
-use crate::models::credential_binding_job::{imported, refresh, Private, State};
+use crate::models::attempt::Attempt;
+use crate::models::credential_binding_job::{imported, refresh, unresolved, Private, State};
 use crate::schema::attrs::*;
 use crate::schema::plan::{known, known_str, opt, or_default, replace_if_changed};
 use crate::schema::validate;
-use adoption::Claims;
+use adoption::unresolve;
 use async_trait::async_trait;
+use errors::create_failed;
 use std::sync::Arc;
 use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// States after which a job sends nothing more and cannot be revoked.
@@ -40,20 +43,6 @@ impl CredentialBindingJobResource {
             data,
             claims: Claims::default(),
         }
-    }
-}
-
-fn parse_time(s: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(s, &Rfc3339).ok()
-}
-
-/// True when the job can no longer be used and was never completed: the
-/// API says `EXPIRED`, or `expire_time` has passed on an unfinished job.
-pub fn is_expired(state: Option<&str>, expire_time: Option<&str>, now: OffsetDateTime) -> bool {
-    match state {
-        Some("EXPIRED") => true,
-        Some("COMPLETE") | Some("REVOKED") => false,
-        _ => expire_time.and_then(parse_time).is_some_and(|t| t <= now),
     }
 }
 
@@ -88,44 +77,6 @@ fn plan_defaults(p: &mut State, config: &State) {
     p.delivery_method = or_default(&config.delivery_method, "EMAIL".to_owned());
     p.resend_when_expired = or_default(&config.resend_when_expired, false);
     p.revoke_on_destroy = or_default(&config.revoke_on_destroy, true);
-}
-
-fn create_failed(diags: &mut Diagnostics, e: &ApiError) {
-    api_error(
-        diags,
-        "Cannot create the credential binding job",
-        e,
-        attribute_for(e),
-    );
-}
-
-/// The attribute a create error belongs to, so the user sees which input
-/// to fix.
-fn attribute_for(err: &ApiError) -> Option<AttributePath> {
-    let ApiError::Status(e) = err else {
-        return None;
-    };
-    for v in &e.violations {
-        for name in [
-            "authenticator_config_id",
-            "delivery_method",
-            "post_binding_redirect_uri",
-        ] {
-            if v.field.ends_with(name) {
-                return Some(attr(name));
-            }
-        }
-    }
-    match (e.status, e.resource_type.as_deref()) {
-        (404, Some(t)) if t.to_ascii_lowercase().contains("authenticator") => {
-            Some(attr("authenticator_config_id"))
-        }
-        (404, _) | (422, _) => Some(attr("identity_id")),
-        (400, _) if e.message.to_ascii_lowercase().contains("authenticator") => {
-            Some(attr("authenticator_config_id"))
-        }
-        _ => None,
-    }
 }
 
 #[async_trait]
@@ -182,7 +133,22 @@ impl Resource for CredentialBindingJobResource {
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &state.tenant_id, &state.realm_id)?;
         let identity = known_str(&state.identity_id).unwrap_or_default().to_owned();
+        if let Some(attempt) = unresolved(&private) {
+            // A lost create: the server is long done. Adopt the job it made,
+            // or forget the resource so the next plan sends exactly once.
+            let found = adoption::resolve(diags, &self.claims, &bi.api, &realm, &state, attempt);
+            return Some(match found.await? {
+                Some(job) => {
+                    refresh(&mut state, &job);
+                    (Value::Value(state), Value::Null)
+                }
+                None => (Value::Null, Value::Null),
+            });
+        }
         let id = known_str(&state.id).unwrap_or_default().to_owned();
+        // Spoken for: an unresolved sibling refreshed by this process must
+        // not take it.
+        self.claims.claim(&id);
         let read = bi
             .api
             .get_credential_binding_job(&realm, &identity, &id)
@@ -334,57 +300,54 @@ impl Resource for CredentialBindingJobResource {
                 .to_owned(),
             post_binding_redirect_uri: known(&s.post_binding_redirect_uri).cloned(),
         };
-        let started = OffsetDateTime::now_utc();
-        let created = match self.claims.create(&bi.api, &realm, &identity, &job).await {
-            Ok(c) => c,
-            Err(e) if delivery_method == DeliveryMethod::Email && e.ambiguous() => {
-                logging::warn(
-                    "credential_binding_job",
-                    "create failed after the request may have been sent; looking for the job it made",
-                    &[("error", e.to_string().into())],
-                );
-                match self
-                    .claims
-                    .adopt(&bi.api, &realm, &identity, &job, started)
-                    .await
-                {
-                    Ok(Some(found)) => {
-                        refresh(&mut s, &found);
-                        s.credential_binding_link = Value::Null;
-                        return Some((Value::Value(s), Value::Null));
-                    }
-                    // Nothing was made: the email was not sent, so send once.
-                    Ok(None) => match self.claims.create(&bi.api, &realm, &identity, &job).await {
-                        Ok(c) => c,
-                        Err(e) => {
-                            create_failed(diags, &e);
-                            return None;
-                        }
-                    },
-                    Err(list_err) => {
-                        create_failed(diags, &e);
-                        diags.root_warning(
-                            "The enrollment email may have been sent",
-                            format!(
-                                "The create request failed ambiguously and listing the identity's jobs failed too ({list_err}). \
-                                 Check the identity's credential binding jobs before applying again."
-                            ),
-                        );
-                        return None;
-                    }
-                }
+        let attempt = Attempt::new(OffsetDateTime::now_utc(), vec![]);
+        let create = bi
+            .api
+            .create_credential_binding_job(&realm, &identity, &job);
+        let lost = match self
+            .claims
+            .create(create, |c| c.credential_binding_job.id.as_str())
+            .await
+        {
+            Ok(created) => {
+                refresh(&mut s, &created.credential_binding_job);
+                s.credential_binding_link = match delivery_method {
+                    DeliveryMethod::Return => opt(created.credential_binding_link),
+                    DeliveryMethod::Email => Value::Null,
+                };
+                return Some((Value::Value(s), Value::Null));
             }
+            // RETURN sends nothing: its create is retried like a read.
+            Err(e) if delivery_method == DeliveryMethod::Email && e.ambiguous() => e,
             Err(e) => {
                 create_failed(diags, &e);
                 return None;
             }
         };
-        refresh(&mut s, &created.credential_binding_job);
-        s.credential_binding_link = match delivery_method {
-            DeliveryMethod::Return => opt(created.credential_binding_link),
-            DeliveryMethod::Email => Value::Null,
-        };
-        Some((Value::Value(s), Value::Null))
+        let settle = settle_time(bi.api.request_timeout());
+        let found = adoption::after_lost_create(
+            diags,
+            &self.claims,
+            &bi.api,
+            &realm,
+            &identity,
+            &s,
+            attempt,
+            lost,
+            settle,
+        )
+        .await;
+        match found {
+            Ok(job) => {
+                refresh(&mut s, &job);
+                s.credential_binding_link = Value::Null;
+                Some((Value::Value(s), Value::Null))
+            }
+            Err(private) => {
+                unresolve(&mut s);
+                Some((Value::Value(s), Value::Value(private)))
+            }
+        }
     }
 
     /// Only the provider-side flags (and an imported job's triggers) change
@@ -406,7 +369,7 @@ impl Resource for CredentialBindingJobResource {
         &self,
         diags: &mut Diagnostics,
         prior: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
+        private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
         let prior = present(diags, prior)?;
@@ -419,10 +382,22 @@ impl Resource for CredentialBindingJobResource {
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &prior.tenant_id, &prior.realm_id)?;
         let identity = known_str(&prior.identity_id).unwrap_or_default();
-        let id = known_str(&prior.id).unwrap_or_default();
+        let id = match (known_str(&prior.id), unresolved(&private)) {
+            (Some(id), _) => id.to_owned(),
+            // Destroyed before a refresh resolved a lost create.
+            (None, Some(attempt)) => {
+                let found =
+                    adoption::resolve(diags, &self.claims, &bi.api, &realm, &prior, attempt);
+                match found.await? {
+                    Some(job) => job.id,
+                    None => return Some(()),
+                }
+            }
+            (None, None) => return Some(()),
+        };
         let revoked = bi
             .api
-            .revoke_credential_binding_job(&realm, identity, id)
+            .revoke_credential_binding_job(&realm, identity, &id)
             .await;
         // Finished meanwhile (409) or already gone (404): nothing to revoke.
         done_unless(
@@ -476,49 +451,19 @@ impl Resource for CredentialBindingJobResource {
             ..Default::default()
         };
         refresh(&mut s, &job);
-        Some((Value::Value(s), Value::Value(Private { imported: true })))
+        Some((
+            Value::Value(s),
+            Value::Value(Private {
+                imported: true,
+                unresolved: None,
+            }),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(s: &str) -> OffsetDateTime {
-        parse_time(s).unwrap()
-    }
-
-    #[test]
-    fn expiry_follows_state_then_expire_time() {
-        let now = at("2026-01-10T00:00:00Z");
-        assert!(is_expired(Some("EXPIRED"), None, now));
-        assert!(is_expired(
-            Some("LINK_SENT"),
-            Some("2026-01-09T00:00:00Z"),
-            now
-        ));
-        assert!(!is_expired(
-            Some("LINK_SENT"),
-            Some("2026-01-11T00:00:00Z"),
-            now
-        ));
-        assert!(!is_expired(
-            Some("COMPLETE"),
-            Some("2026-01-09T00:00:00Z"),
-            now
-        ));
-        assert!(!is_expired(
-            Some("REVOKED"),
-            Some("2026-01-09T00:00:00Z"),
-            now
-        ));
-        assert!(is_expired(
-            Some("SOMETHING_NEW"),
-            Some("2026-01-09T00:00:00Z"),
-            now
-        ));
-        assert!(!is_expired(Some("LINK_SENT"), Some("garbage"), now));
-    }
 
     #[test]
     fn redirect_uri_must_be_absolute() {
@@ -531,22 +476,5 @@ mod tests {
         validate_config(&mut d, &c);
         let paths: Vec<String> = d.errors.iter().map(|e| e.attribute.to_string()).collect();
         assert_eq!(d.errors.len(), 2, "{paths:?}");
-    }
-
-    #[test]
-    fn create_errors_land_on_the_input_to_fix() {
-        let e = |status, body: &str| {
-            ApiError::from_response("POST", "/", status, body.as_bytes(), None)
-        };
-        let on = |err: ApiError| attribute_for(&err).map(|p| p.to_string());
-        assert!(on(e(404, r#"{"code":"not_found","message":"identity not found","details":[{"type":"ResourceInfo","resource_type":"Identity"}]}"#)).unwrap().contains("identity_id"));
-        assert!(on(e(404, r#"{"code":"not_found","message":"x","details":[{"type":"ResourceInfo","resource_type":"AuthenticatorConfig"}]}"#)).unwrap().contains("authenticator_config_id"));
-        assert!(on(e(
-            422,
-            r#"{"code":"unprocessable_entity","message":"identity has no email address"}"#
-        ))
-        .unwrap()
-        .contains("identity_id"));
-        assert!(on(e(400, r#"{"code":"bad_request","message":"m","details":[{"type":"FieldViolations","field_violations":[{"field":"job.authenticator_config_id","description":"not found"}]}]}"#)).unwrap().contains("authenticator_config_id"));
     }
 }

@@ -1,16 +1,15 @@
 //! `enroll_identity`: a person of a Beyond Identity realm, so that test
 //! users can be created and sent their enrollment link in one plan.
 
+mod creation;
+
 use super::common::{
-    api_error, attr, done_unless, forget_if_gone, import_realm_ids, plan_realm, present, realm_of,
+    api_error, done_unless, forget_if_gone, import_realm_ids, plan_realm, present, realm_of,
 };
-use crate::api::beyond_identity::identities::{
-    Identity, IdentityFilter, IdentityPatch, NewIdentity,
-};
-use crate::api::beyond_identity::{BeyondIdentity, RealmRef};
-use crate::api::ApiError;
+use crate::api::beyond_identity::identities::{Identity, IdentityPatch, NewIdentity};
+use crate::api::beyond_identity::RealmRef;
 use crate::clients::ProviderData;
-use crate::logging;
+use crate::models::attempt::Attempt;
 use crate::models::identity::{from_api, validate_fields, State, DEFAULT_STATUS};
 use crate::schema::attrs::*;
 use crate::schema::plan::{known_str, or_default, replace_if_changed};
@@ -30,6 +29,13 @@ impl IdentityResource {
     }
 }
 
+fn opt_state(made: Option<Identity>, realm: &RealmRef) -> Value<State> {
+    match made {
+        Some(i) => Value::Value(from_api(i, realm)),
+        None => Value::Null,
+    }
+}
+
 /// What a PATCH must send to turn `prior` into `planned`.
 fn patch_between(prior: &State, planned: &State) -> IdentityPatch {
     let changed = |a: &Value<String>, b: &Value<String>| {
@@ -42,69 +48,10 @@ fn patch_between(prior: &State, planned: &State) -> IdentityPatch {
     }
 }
 
-/// The diagnostic for a username that is taken: the fix is an import,
-/// so name the command, with the existing identity's id when it can be
-/// found.
-async fn username_taken(
-    diags: &mut Diagnostics,
-    api: &BeyondIdentity,
-    realm: &RealmRef,
-    username: &str,
-) {
-    let existing = api
-        .list_identities(realm, IdentityFilter::Username(username))
-        .await
-        .ok()
-        .and_then(|found| found.into_iter().next().map(|i| i.id));
-    let id = existing.as_deref().unwrap_or("IDENTITY_ID");
-    let import_id = format!("{}/{}/{id}", realm.tenant_id, realm.realm_id);
-    diags.error(
-        "Username already taken",
-        format!(
-            "An identity with username {username:?} already exists in realm {}. To manage it with \
-             Terraform, import it instead of creating it:\n\n  terraform import enroll_identity.NAME {import_id}\n\n\
-             or add an import block:\n\n  import {{\n    to = enroll_identity.NAME\n    id = \"{import_id}\"\n  }}\n\n\
-             (NAME is this resource's name.) Otherwise choose another username.",
-            realm.realm_id
-        ),
-        attr("username"),
-    );
-}
-
-impl IdentityResource {
-    /// Creates the identity. After a failure that may hide a success, the
-    /// identity is looked up by its (unique) username before one more
-    /// attempt, so the retry is not refused as a duplicate of itself.
-    async fn create_once(
-        &self,
-        api: &BeyondIdentity,
-        realm: &RealmRef,
-        new: &NewIdentity,
-    ) -> Result<Identity, ApiError> {
-        match api.create_identity(realm, new).await {
-            Err(e) if e.ambiguous() => {
-                logging::warn(
-                    "identity",
-                    "create failed after the request may have been sent; looking the identity up",
-                    &[("error", e.to_string().into())],
-                );
-                let found = api
-                    .list_identities(realm, IdentityFilter::Username(&new.username))
-                    .await?;
-                match found.into_iter().next() {
-                    Some(identity) => Ok(identity),
-                    None => api.create_identity(realm, new).await,
-                }
-            }
-            other => other,
-        }
-    }
-}
-
 #[async_trait]
 impl Resource for IdentityResource {
     type State<'a> = Value<State>;
-    type PrivateState<'a> = ValueEmpty;
+    type PrivateState<'a> = Value<Attempt>;
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
@@ -158,6 +105,23 @@ impl Resource for IdentityResource {
         };
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &state.tenant_id, &state.realm_id)?;
+        if let Value::Value(attempt) = &private_state {
+            // A lost create: the server is long done, so what it made is
+            // there to adopt, or nothing was made and the plan creates it.
+            let username = known_str(&state.username).unwrap_or_default();
+            return match creation::made_by(&bi.api, &realm, username, attempt).await {
+                Ok(made) => Some((opt_state(made, &realm), Value::Null)),
+                Err(e) => {
+                    api_error(
+                        diags,
+                        "Cannot look for the identity a lost create made",
+                        &e,
+                        None,
+                    );
+                    None
+                }
+            };
+        }
         let id = known_str(&state.id).unwrap_or_default();
         let read = bi.api.get_identity(&realm, id).await;
         forget_if_gone(
@@ -185,7 +149,7 @@ impl Resource for IdentityResource {
         planned.enrollment_status = Value::Unknown;
         planned.create_time = Value::Unknown;
         planned.update_time = Value::Unknown;
-        Some((Value::Value(planned), ValueEmpty::Null))
+        Some((Value::Value(planned), Value::Null))
     }
 
     async fn plan_update<'a>(
@@ -267,19 +231,15 @@ impl Resource for IdentityResource {
                 .unwrap_or(DEFAULT_STATUS)
                 .to_owned(),
         };
-        match self.create_once(&bi.api, &realm, &new).await {
-            Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
-            Err(e) if e.status() == Some(409) => {
-                username_taken(diags, &bi.api, &realm, &new.username).await;
-                None
-            }
-            Err(e) => {
-                let on = match e.status() {
-                    Some(400) => field_of(&e),
-                    _ => None,
-                };
-                api_error(diags, "Cannot create the identity", &e, on);
-                None
+        match creation::create(diags, &bi.api, &realm, &new).await? {
+            Ok(api) => Some((Value::Value(from_api(api, &realm)), Value::Null)),
+            Err(attempt) => {
+                let mut s = planned;
+                s.id = Value::Null;
+                s.enrollment_status = Value::Null;
+                s.create_time = Value::Null;
+                s.update_time = Value::Null;
+                Some((Value::Value(s), Value::Value(attempt)))
             }
         }
     }
@@ -307,7 +267,7 @@ impl Resource for IdentityResource {
         match bi.api.update_identity(&realm, id, &patch).await {
             Ok(api) => Some((Value::Value(from_api(api, &realm)), private)),
             Err(e) => {
-                let on = field_of(&e);
+                let on = creation::field_of(&e);
                 api_error(diags, "Cannot update the identity", &e, on);
                 None
             }
@@ -318,14 +278,34 @@ impl Resource for IdentityResource {
         &self,
         diags: &mut Diagnostics,
         prior: Self::State<'a>,
-        _private: Self::PrivateState<'a>,
+        private: Self::PrivateState<'a>,
         _meta: Self::ProviderMetaState<'a>,
     ) -> Option<()> {
         let prior = present(diags, prior)?;
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &prior.tenant_id, &prior.realm_id)?;
-        let id = known_str(&prior.id).unwrap_or_default();
-        let deleted = bi.api.delete_identity(&realm, id).await;
+        let id = match (known_str(&prior.id), &private) {
+            (Some(id), _) => id.to_owned(),
+            // Destroyed before a refresh resolved a lost create.
+            (None, Value::Value(attempt)) => {
+                let username = known_str(&prior.username).unwrap_or_default();
+                match creation::made_by(&bi.api, &realm, username, attempt).await {
+                    Ok(Some(made)) => made.id,
+                    Ok(None) => return Some(()),
+                    Err(e) => {
+                        api_error(
+                            diags,
+                            "Cannot look for the identity a lost create made",
+                            &e,
+                            None,
+                        );
+                        return None;
+                    }
+                }
+            }
+            (None, Value::Null | Value::Unknown) => return Some(()),
+        };
+        let deleted = bi.api.delete_identity(&realm, &id).await;
         done_unless(diags, "Cannot delete the identity", deleted, &[404])
     }
 
@@ -338,7 +318,7 @@ impl Resource for IdentityResource {
         let (realm, ids) = import_realm_ids(diags, &bi, &id, &["id"])?;
         let identity_id = ids[0];
         match bi.api.get_identity(&realm, identity_id).await {
-            Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
+            Ok(api) => Some((Value::Value(from_api(api, &realm)), Value::Null)),
             Err(e) => {
                 api_error(
                     diags,
@@ -350,21 +330,6 @@ impl Resource for IdentityResource {
             }
         }
     }
-}
-
-/// The attribute a 400's field violation names, so the error lands there.
-fn field_of(e: &ApiError) -> Option<AttributePath> {
-    let ApiError::Status(s) = e else { return None };
-    s.violations.iter().find_map(|v| {
-        let name = match v.field.rsplit('.').next()? {
-            "display_name" => "display_name",
-            "username" => "username",
-            "primary_email_address" => "email",
-            "status" => "status",
-            _ => return None,
-        };
-        Some(attr(name))
-    })
 }
 
 #[cfg(test)]

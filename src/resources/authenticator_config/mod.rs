@@ -1,12 +1,16 @@
 //! `enroll_authenticator_config`: how identities of a realm authenticate
 //! (Beyond Identity authenticator configurations).
 
+mod adoption;
+
+use super::claims::Claims;
 use super::common::{
     api_error, attr, check_ids, done_unless, forget_if_gone, import_realm_ids, plan_realm, present,
     realm_of,
 };
 use crate::api::beyond_identity::authenticator_configs::AUTHENTICATION_METHODS;
 use crate::clients::ProviderData;
+use crate::models::attempt::Attempt;
 use crate::models::authenticator_config::{from_api, to_api, List, State, TYPES};
 use crate::schema::attrs::*;
 use crate::schema::plan::{config_or_prior, known, known_str, replace_if_changed, to_list};
@@ -21,11 +25,15 @@ const INVOCATION_TYPES: [&str; 2] = ["automatic", "manual"];
 
 pub struct AuthenticatorConfigResource {
     data: Arc<ProviderData>,
+    claims: Claims,
 }
 
 impl AuthenticatorConfigResource {
     pub fn new(data: Arc<ProviderData>) -> Self {
-        Self { data }
+        Self {
+            data,
+            claims: Claims::default(),
+        }
     }
 }
 
@@ -174,7 +182,7 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
 #[async_trait]
 impl Resource for AuthenticatorConfigResource {
     type State<'a> = Value<State>;
-    type PrivateState<'a> = ValueEmpty;
+    type PrivateState<'a> = Value<Attempt>;
     type ProviderMetaState<'a> = ValueEmpty;
 
     fn schema(&self, _diags: &mut Diagnostics) -> Option<Schema> {
@@ -217,6 +225,12 @@ impl Resource for AuthenticatorConfigResource {
         };
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &state.tenant_id, &state.realm_id)?;
+        if let Value::Value(attempt) = &private_state {
+            let wanted = to_api(diags, &state)?;
+            let found = adoption::resolve(diags, &bi.api, &realm, &wanted, attempt).await?;
+            let state = found.map(|c| from_api(c, &realm));
+            return Some((state.map_or(Value::Null, Value::Value), Value::Null));
+        }
         let id = known_str(&state.id).unwrap_or_default();
         let read = bi.api.get_authenticator_config(&realm, id).await;
         forget_if_gone(
@@ -242,7 +256,7 @@ impl Resource for AuthenticatorConfigResource {
             plan_realm(diags, &bi, (&config.tenant_id, &config.realm_id), None)?;
         planned.display_name = config_or_prior(&config.display_name, None);
         apply_type_defaults(&mut planned, &config);
-        Some((Value::Value(planned), ValueEmpty::Null))
+        Some((Value::Value(planned), Value::Null))
     }
 
     async fn plan_update<'a>(
@@ -301,16 +315,12 @@ impl Resource for AuthenticatorConfigResource {
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &planned.tenant_id, &planned.realm_id)?;
         let body = to_api(diags, &planned)?;
-        match bi.api.create_authenticator_config(&realm, &body).await {
-            Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
-            Err(e) => {
-                api_error(
-                    diags,
-                    "Cannot create the authenticator configuration",
-                    &e,
-                    None,
-                );
-                None
+        match adoption::create(diags, &self.claims, &bi.api, &realm, &body).await? {
+            Ok(made) => Some((Value::Value(from_api(made, &realm)), Value::Null)),
+            Err(attempt) => {
+                let mut s = planned;
+                s.id = Value::Null;
+                Some((Value::Value(s), Value::Value(attempt)))
             }
         }
     }
@@ -366,7 +376,11 @@ impl Resource for AuthenticatorConfigResource {
         let prior = present(diags, prior)?;
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &prior.tenant_id, &prior.realm_id)?;
-        let id = known_str(&prior.id).unwrap_or_default();
+        // Destroyed before a refresh resolved a lost create: nothing known
+        // to delete; the refresh that precedes a destroy resolves it.
+        let Some(id) = known_str(&prior.id) else {
+            return Some(());
+        };
         let deleted = bi.api.delete_authenticator_config(&realm, id).await;
         done_unless(
             diags,
@@ -385,7 +399,7 @@ impl Resource for AuthenticatorConfigResource {
         let (realm, ids) = import_realm_ids(diags, &bi, &id, &["id"])?;
         let config_id = ids[0];
         match bi.api.get_authenticator_config(&realm, config_id).await {
-            Ok(api) => Some((Value::Value(from_api(api, &realm)), ValueEmpty::Null)),
+            Ok(api) => Some((Value::Value(from_api(api, &realm)), Value::Null)),
             Err(e) => {
                 api_error(
                     diags,
