@@ -7,13 +7,13 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::clock::Clock;
-use crate::faults::{Fault, Faults};
+use crate::harness::clock::Clock;
+use crate::harness::faults::{Fault, Faults};
+use crate::harness::requests::RequestRecord;
+use crate::harness::seed::Seed;
 use crate::ids;
 use crate::outbox::OutboxMessage;
 use crate::ratelimit::RateLimit;
-use crate::requests::RequestRecord;
-use crate::seed::Seed;
 use crate::state::{JobState, Store};
 use crate::sync::lock;
 

@@ -20,10 +20,11 @@ use tokio::task::JoinSet;
 use tower::ServiceExt;
 
 use crate::beyond_identity::error::ApiError;
-use crate::requests::Vendor;
+use crate::harness::controls;
+use crate::harness::requests::Vendor;
 use crate::sandbox::Sandbox;
 use crate::vendor::{self, ConnectionKill};
-use crate::{beyond_identity, bindid, controls};
+use crate::{beyond_identity, bindid};
 
 fn router(sandbox: Sandbox) -> Router {
     Router::new()

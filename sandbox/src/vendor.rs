@@ -15,8 +15,8 @@ use tokio::sync::Notify;
 use tokio::time::sleep;
 
 use crate::beyond_identity::error::ApiError;
-use crate::faults::{Fault, FaultMode};
-use crate::requests::{RequestRecord, Vendor};
+use crate::harness::faults::{Fault, FaultMode};
+use crate::harness::requests::{RequestRecord, Vendor};
 use crate::sandbox::Sandbox;
 
 /// Put on every request by the server loop: notifying it closes the

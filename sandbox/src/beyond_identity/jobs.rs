@@ -16,11 +16,11 @@ use super::config_types::{Config, ConfigType};
 use super::error::{ApiError, Resource};
 use super::pagination::{ListQuery, Listing};
 use crate::body::{from_value, parse_json, FieldViolation};
-use crate::clock::rfc3339;
+use crate::harness::clock::rfc3339;
+use crate::harness::requests::Vendor;
 use crate::ids;
 use crate::outbox::{OutboxKind, OutboxMessage};
 use crate::page;
-use crate::requests::Vendor;
 use crate::sandbox::Sandbox;
 use crate::state::{DeliveryMethod, JobRecord, JobState};
 

@@ -12,10 +12,10 @@ use serde_json::{json, Value};
 
 use crate::beyond_identity::auth::bearer;
 use crate::body::{from_value, parse_json, BodyError, FieldViolation};
-use crate::clock::rfc3339;
+use crate::harness::clock::rfc3339;
+use crate::harness::requests::Vendor;
 use crate::ids;
 use crate::outbox::{OutboxKind, OutboxMessage};
-use crate::requests::Vendor;
 use crate::sandbox::Sandbox;
 
 /// "valid for 30 minutes from the time it is sent" by default.

@@ -9,11 +9,11 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::faults::Fault;
+use crate::harness::faults::Fault;
+use crate::harness::requests::RequestRecord;
+use crate::harness::seed::Seed;
 use crate::outbox::OutboxMessage;
-use crate::requests::RequestRecord;
 use crate::sandbox::Sandbox;
-use crate::seed::Seed;
 use crate::server::serve;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

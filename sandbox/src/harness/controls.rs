@@ -14,8 +14,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::clock::rfc3339;
-use crate::faults::Fault;
+use crate::harness::clock::rfc3339;
+use crate::harness::faults::Fault;
 use crate::page;
 use crate::sandbox::{CompleteError, Sandbox};
 
