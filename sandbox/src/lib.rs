@@ -8,24 +8,19 @@
 
 mod beyond_identity;
 mod bindid;
-mod body;
 mod harness;
+mod http;
 mod ids;
-mod oauth;
 mod outbox;
 mod page;
-mod ratelimit;
 mod sandbox;
-mod server;
 mod state;
-mod strict;
 mod sync;
-mod vendor;
 
 pub use harness::faults::{Fault, FaultMode};
 pub use harness::handle::{SandboxConfig, SandboxHandle};
 pub use harness::requests::{RequestRecord, Vendor};
 pub use harness::seed::{Seed, SeedIdentity};
+pub use http::server::serve;
 pub use outbox::{OutboxKind, OutboxMessage};
 pub use sandbox::Sandbox;
-pub use server::serve;

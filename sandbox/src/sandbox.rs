@@ -11,9 +11,9 @@ use crate::harness::clock::Clock;
 use crate::harness::faults::{Fault, Faults};
 use crate::harness::requests::RequestRecord;
 use crate::harness::seed::Seed;
+use crate::http::ratelimit::RateLimit;
 use crate::ids;
 use crate::outbox::OutboxMessage;
-use crate::ratelimit::RateLimit;
 use crate::state::{JobState, Store};
 use crate::sync::lock;
 

@@ -12,8 +12,8 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use super::error::{ApiError, Resource};
+use crate::http::oauth::{self, OAuthError};
 use crate::ids;
-use crate::oauth::{self, OAuthError};
 use crate::sandbox::Sandbox;
 
 const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);

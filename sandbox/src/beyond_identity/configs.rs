@@ -13,7 +13,7 @@ use super::auth::authorize;
 use super::config_types::Config;
 use super::error::{ApiError, Resource};
 use super::pagination::{ListQuery, Listing};
-use crate::body::{from_value, parse_json, FieldViolation};
+use crate::http::body::{from_value, parse_json, FieldViolation};
 use crate::ids;
 use crate::sandbox::Sandbox;
 use crate::state::ConfigRecord;

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::auth::authorize;
 use super::error::{ApiError, Resource};
 use super::pagination::{ListQuery, Listing};
-use crate::body::{from_value, parse_json, FieldViolation};
+use crate::http::body::{from_value, parse_json, FieldViolation};
 use crate::ids;
 use crate::sandbox::Sandbox;
 use crate::state::{IdentityRecord, Store};

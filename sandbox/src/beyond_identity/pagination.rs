@@ -7,7 +7,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use crate::body::FieldViolation;
+use crate::http::body::FieldViolation;
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ListQuery {

@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::beyond_identity::auth::bearer;
-use crate::body::{from_value, parse_json, BodyError, FieldViolation};
 use crate::harness::clock::rfc3339;
 use crate::harness::requests::Vendor;
+use crate::http::body::{from_value, parse_json, BodyError, FieldViolation};
 use crate::ids;
 use crate::outbox::{OutboxKind, OutboxMessage};
 use crate::sandbox::Sandbox;

@@ -12,9 +12,9 @@ use tokio::sync::oneshot;
 use crate::harness::faults::Fault;
 use crate::harness::requests::RequestRecord;
 use crate::harness::seed::Seed;
+use crate::http::server::serve;
 use crate::outbox::OutboxMessage;
 use crate::sandbox::Sandbox;
-use crate::server::serve;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SandboxConfig {

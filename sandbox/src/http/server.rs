@@ -22,8 +22,8 @@ use tower::ServiceExt;
 use crate::beyond_identity::error::ApiError;
 use crate::harness::controls;
 use crate::harness::requests::Vendor;
+use crate::http::vendor::{self, ConnectionKill};
 use crate::sandbox::Sandbox;
-use crate::vendor::{self, ConnectionKill};
 use crate::{beyond_identity, bindid};
 
 fn router(sandbox: Sandbox) -> Router {
