@@ -11,16 +11,15 @@ mod bindid;
 mod harness;
 mod http;
 mod ids;
-mod outbox;
-mod page;
 mod sandbox;
 mod state;
 mod sync;
+mod ui;
 
 pub use harness::faults::{Fault, FaultMode};
 pub use harness::handle::{SandboxConfig, SandboxHandle};
 pub use harness::requests::{RequestRecord, Vendor};
 pub use harness::seed::{Seed, SeedIdentity};
 pub use http::server::serve;
-pub use outbox::{OutboxKind, OutboxMessage};
 pub use sandbox::Sandbox;
+pub use ui::outbox::{OutboxKind, OutboxMessage};

@@ -13,9 +13,9 @@ use crate::harness::requests::RequestRecord;
 use crate::harness::seed::Seed;
 use crate::http::ratelimit::RateLimit;
 use crate::ids;
-use crate::outbox::OutboxMessage;
 use crate::state::{JobState, Store};
 use crate::sync::lock;
+use crate::ui::outbox::OutboxMessage;
 
 /// A cheap handle to one sandbox's state; clones share it.
 #[derive(Clone)]

@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use crate::beyond_identity::config_types::Config;
 use crate::harness::clock::rfc3339;
 use crate::harness::seed::Seed;
-use crate::outbox::OutboxMessage;
+use crate::ui::outbox::OutboxMessage;
 
 /// When the seeded identities were "created", so their reads never change.
 const SEED_TIME: Duration = Duration::from_secs(1_704_067_200); // 2024-01-01T00:00:00Z

@@ -19,10 +19,10 @@ use crate::harness::clock::rfc3339;
 use crate::harness::requests::Vendor;
 use crate::http::body::{from_value, parse_json, FieldViolation};
 use crate::ids;
-use crate::outbox::{OutboxKind, OutboxMessage};
-use crate::page;
 use crate::sandbox::Sandbox;
 use crate::state::{DeliveryMethod, JobRecord, JobState};
+use crate::ui::outbox::{OutboxKind, OutboxMessage};
+use crate::ui::page;
 
 const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 

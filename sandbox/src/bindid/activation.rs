@@ -15,8 +15,8 @@ use crate::harness::clock::rfc3339;
 use crate::harness::requests::Vendor;
 use crate::http::body::{from_value, parse_json, BodyError, FieldViolation};
 use crate::ids;
-use crate::outbox::{OutboxKind, OutboxMessage};
 use crate::sandbox::Sandbox;
+use crate::ui::outbox::{OutboxKind, OutboxMessage};
 
 /// "valid for 30 minutes from the time it is sent" by default.
 const LINK_LIFETIME: Duration = Duration::from_secs(30 * 60);

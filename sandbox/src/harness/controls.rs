@@ -16,8 +16,8 @@ use serde_json::json;
 
 use crate::harness::clock::rfc3339;
 use crate::harness::faults::Fault;
-use crate::page;
 use crate::sandbox::{CompleteError, Sandbox};
+use crate::ui::page;
 
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()

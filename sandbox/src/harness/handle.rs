@@ -13,8 +13,8 @@ use crate::harness::faults::Fault;
 use crate::harness::requests::RequestRecord;
 use crate::harness::seed::Seed;
 use crate::http::server::serve;
-use crate::outbox::OutboxMessage;
 use crate::sandbox::Sandbox;
+use crate::ui::outbox::OutboxMessage;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SandboxConfig {

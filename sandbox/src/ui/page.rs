@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
+use super::outbox::{OutboxKind, OutboxMessage};
 use crate::harness::clock::rfc3339;
-use crate::outbox::{OutboxKind, OutboxMessage};
 use crate::sandbox::Sandbox;
 use crate::state::{JobRecord, JobState};
 
