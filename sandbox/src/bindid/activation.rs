@@ -10,10 +10,10 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::beyond_identity::auth::bearer;
 use crate::harness::clock::rfc3339;
 use crate::harness::requests::Vendor;
 use crate::http::body::{from_value, parse_json, BodyError, FieldViolation};
+use crate::http::oauth::bearer;
 use crate::ids;
 use crate::sandbox::Sandbox;
 use crate::ui::outbox::{OutboxKind, OutboxMessage};
