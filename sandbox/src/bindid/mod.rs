@@ -2,6 +2,7 @@
 //! send-activation.
 
 pub(crate) mod activation;
+pub(crate) mod error;
 pub(crate) mod token;
 
 use axum::routing::post;
