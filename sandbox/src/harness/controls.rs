@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
@@ -17,14 +17,11 @@ use serde_json::json;
 use crate::harness::clock::rfc3339;
 use crate::harness::faults::Fault;
 use crate::sandbox::{CompleteError, Sandbox};
-use crate::ui::page;
 
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()
-        .route("/", get(outbox_page))
         .route("/_sandbox/seed", get(seed))
         .route("/_sandbox/outbox", get(outbox))
-        .route("/_sandbox/links/:id", get(link))
         .route("/_sandbox/requests", get(requests).delete(clear_requests))
         .route(
             "/_sandbox/faults",
@@ -56,23 +53,12 @@ fn ok() -> Response {
     Json(json!({ "ok": true })).into_response()
 }
 
-async fn outbox_page(State(sb): State<Sandbox>) -> Html<String> {
-    page::outbox(&sb)
-}
-
 async fn seed(State(sb): State<Sandbox>) -> Response {
     Json(sb.seed().clone()).into_response()
 }
 
 async fn outbox(State(sb): State<Sandbox>) -> Response {
     Json(sb.outbox()).into_response()
-}
-
-async fn link(State(sb): State<Sandbox>, Path(id): Path<String>) -> Response {
-    match sb.outbox().iter().find(|m| m.id == id) {
-        Some(message) => page::message(message).into_response(),
-        None => page::invalid_link(),
-    }
 }
 
 async fn requests(State(sb): State<Sandbox>) -> Response {

@@ -1,4 +1,4 @@
-//! The HTTP server: one loopback origin for both vendors, the outbox page
+//! The HTTP server: one loopback origin for both vendors, the outbox pages
 //! and the controls.
 
 use std::future::Future;
@@ -22,13 +22,14 @@ use tower::ServiceExt;
 use super::vendor::{self, error_response, vendor_of, ConnectionKill};
 use crate::harness::controls;
 use crate::sandbox::Sandbox;
-use crate::{beyond_identity, bindid};
+use crate::{beyond_identity, bindid, ui};
 
 fn router(sandbox: Sandbox) -> Router {
     Router::new()
         .merge(beyond_identity::routes())
         .merge(bindid::routes())
         .merge(controls::routes())
+        .merge(ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
