@@ -1,9 +1,9 @@
 //! Transmit BindID: the OIDC `/token` endpoint and the management API's
 //! send-activation.
 
-pub(crate) mod activation;
+mod activation;
 pub(crate) mod error;
-pub(crate) mod token;
+mod token;
 
 use axum::routing::post;
 use axum::Router;

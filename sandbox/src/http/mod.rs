@@ -6,4 +6,4 @@ pub(crate) mod oauth;
 pub(crate) mod ratelimit;
 pub(crate) mod server;
 mod strict;
-pub(crate) mod vendor;
+mod vendor;
