@@ -5,6 +5,14 @@
 //!
 //! In tests, start one with [`SandboxHandle::spawn`]; the binary serves one
 //! with [`serve`].
+//!
+//! `beyond_identity/` and `bindid/` each play one vendor and render its
+//! errors; `http/` is the plumbing both share (server, the middleware that
+//! injects faults and the rate limit, strict bodies, OAuth); `harness/` is
+//! what tests and the binary drive the sandbox with; `ui/` is what a person
+//! sees. `sandbox.rs` (the handle every handler receives), `state.rs` (the
+//! vendors' data), `ids.rs` and `sync.rs` stay at the top: they are shared
+//! across those layers, not part of one.
 
 mod beyond_identity;
 mod bindid;
