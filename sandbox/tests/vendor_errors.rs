@@ -79,14 +79,7 @@ async fn an_injected_bindid_fault_has_bindid_s_empty_body() {
     assert_eq!(reply.headers["retry-after"], "2");
 }
 
-#[tokio::test]
-async fn an_unknown_beyond_identity_path_gets_beyond_identity_s_404() {
-    let env = Env::new();
-    let reply = env.send(env.bi(Method::GET, "/no-such-collection")).await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert_eq!(reply.json["code"], "not_found");
-}
-
+/// Beyond Identity's counterpart is `an_unknown_api_path_gets_a_json_404`.
 #[tokio::test]
 async fn an_unknown_bindid_path_gets_bindid_s_empty_404() {
     let env = Env::new();

@@ -23,6 +23,16 @@ impl ListQuery {
             .map_err(|_| ApiError::invalid(FieldViolation::new("query", "cannot be decoded")))
     }
 
+    /// For a list the spec names no filter attributes for: a filter is
+    /// refused rather than ignored, as the API does.
+    pub(crate) fn parse_unfiltered(raw: Option<&str>) -> Result<ListQuery, ApiError> {
+        let query = Self::parse(raw)?;
+        if query.filter().is_some() {
+            return Err(invalid("filter", "unsupported filter"));
+        }
+        Ok(query)
+    }
+
     /// The filter, with an empty one meaning none.
     pub(crate) fn filter(&self) -> Option<&str> {
         self.filter

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,6 +15,7 @@ use serde_json::json;
 
 use crate::harness::clock::rfc3339;
 use crate::harness::faults::Fault;
+use crate::http::body::is_form;
 use crate::sandbox::{CompleteError, Sandbox};
 
 pub(crate) fn routes() -> Router<Sandbox> {
@@ -51,6 +51,17 @@ fn bad_request(message: String) -> Response {
 
 fn ok() -> Response {
     Json(json!({ "ok": true })).into_response()
+}
+
+/// A control that only sets a value: `set` gets the parsed body.
+fn set<T: DeserializeOwned>(body: &[u8], set: impl FnOnce(T)) -> Response {
+    match parse::<T>(body) {
+        Ok(value) => {
+            set(value);
+            ok()
+        }
+        Err(message) => bad_request(message),
+    }
 }
 
 async fn seed(State(sb): State<Sandbox>) -> Response {
@@ -100,13 +111,7 @@ struct Latency {
 }
 
 async fn latency(State(sb): State<Sandbox>, body: Bytes) -> Response {
-    match parse::<Latency>(&body) {
-        Ok(l) => {
-            sb.set_latency(l.ms);
-            ok()
-        }
-        Err(message) => bad_request(message),
-    }
+    set(&body, |l: Latency| sb.set_latency(l.ms))
 }
 
 #[derive(Deserialize)]
@@ -116,13 +121,7 @@ struct RateLimit {
 }
 
 async fn rate_limit(State(sb): State<Sandbox>, body: Bytes) -> Response {
-    match parse::<RateLimit>(&body) {
-        Ok(r) => {
-            sb.set_rate_limit(r.per_second);
-            ok()
-        }
-        Err(message) => bad_request(message),
-    }
+    set(&body, |r: RateLimit| sb.set_rate_limit(r.per_second))
 }
 
 async fn clock(State(sb): State<Sandbox>) -> Response {
@@ -162,12 +161,8 @@ async fn complete_job(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let from_form = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     match sb.try_complete_job(&id) {
-        Ok(_) if from_form => Redirect::to("/").into_response(),
+        Ok(_) if is_form(&headers) => Redirect::to("/").into_response(),
         Ok(job) => Json(job).into_response(),
         Err(CompleteError::NotFound) => error(StatusCode::NOT_FOUND, "no such job"),
         Err(CompleteError::Finished(state)) => error(
@@ -184,13 +179,7 @@ struct FailingTarget {
 }
 
 async fn fail_target(State(sb): State<Sandbox>, body: Bytes) -> Response {
-    match parse::<FailingTarget>(&body) {
-        Ok(t) => {
-            sb.fail_bindid_target(&t.target);
-            ok()
-        }
-        Err(message) => bad_request(message),
-    }
+    set(&body, |t: FailingTarget| sb.fail_bindid_target(&t.target))
 }
 
 async fn reset(State(sb): State<Sandbox>) -> Response {

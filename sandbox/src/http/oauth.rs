@@ -2,13 +2,15 @@
 //! (HTTP Basic or form fields), RFC 6749 §5.2 error bodies, and the bearer
 //! token (RFC 6750) every other call carries.
 
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use serde_json::json;
+
+use super::body::is_form;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OAuthError {
@@ -49,11 +51,7 @@ impl IntoResponse for OAuthError {
 
 /// The fields of a client-credentials token request.
 pub(crate) fn form(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>, OAuthError> {
-    let is_form = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !is_form(headers) {
         return Err(OAuthError::invalid_request(
             "the body must be application/x-www-form-urlencoded",
         ));
