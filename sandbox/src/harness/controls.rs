@@ -13,8 +13,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::harness::clock::rfc3339;
-use crate::harness::faults::Fault;
+use super::clock::rfc3339;
+use super::faults::Fault;
 use crate::http::body::is_form;
 use crate::sandbox::{CompleteError, Sandbox};
 

@@ -9,9 +9,9 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::harness::faults::Fault;
-use crate::harness::requests::RequestRecord;
-use crate::harness::seed::Seed;
+use super::faults::Fault;
+use super::requests::RequestRecord;
+use super::seed::Seed;
 use crate::http::server::serve;
 use crate::sandbox::Sandbox;
 use crate::ui::outbox::OutboxMessage;
