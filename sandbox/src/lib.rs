@@ -5,32 +5,29 @@
 //!
 //! In tests, start one with [`SandboxHandle::spawn`]; the binary serves one
 //! with [`serve`].
+//!
+//! `beyond_identity/` and `bindid/` each play one vendor and render its
+//! errors; `http/` is the plumbing both share (server, the middleware that
+//! injects faults and the rate limit, strict bodies, OAuth); `harness/` is
+//! what tests and the binary drive the sandbox with; `ui/` is what a person
+//! sees. `sandbox.rs` (the handle every handler receives), `state.rs` (the
+//! vendors' data), `ids.rs` and `sync.rs` stay at the top: they are shared
+//! across those layers, not part of one.
 
 mod beyond_identity;
 mod bindid;
-mod body;
-mod clock;
-mod controls;
-mod faults;
-mod handle;
+mod harness;
+mod http;
 mod ids;
-mod oauth;
-mod outbox;
-mod page;
-mod ratelimit;
-mod requests;
 mod sandbox;
-mod seed;
-mod server;
 mod state;
-mod strict;
 mod sync;
-mod vendor;
+mod ui;
 
-pub use faults::{Fault, FaultMode};
-pub use handle::{SandboxConfig, SandboxHandle};
-pub use outbox::{OutboxKind, OutboxMessage};
-pub use requests::{RequestRecord, Vendor};
+pub use harness::faults::{Fault, FaultMode};
+pub use harness::handle::{SandboxConfig, SandboxHandle};
+pub use harness::requests::{RequestRecord, Vendor};
+pub use harness::seed::{Seed, SeedIdentity};
+pub use http::server::serve;
 pub use sandbox::Sandbox;
-pub use seed::{Seed, SeedIdentity};
-pub use server::serve;
+pub use ui::outbox::{OutboxKind, OutboxMessage};

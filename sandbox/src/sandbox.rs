@@ -7,15 +7,15 @@ use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
 
-use crate::clock::Clock;
-use crate::faults::{Fault, Faults};
+use crate::harness::clock::Clock;
+use crate::harness::faults::{Fault, Faults};
+use crate::harness::requests::RequestRecord;
+use crate::harness::seed::Seed;
+use crate::http::ratelimit::RateLimit;
 use crate::ids;
-use crate::outbox::OutboxMessage;
-use crate::ratelimit::RateLimit;
-use crate::requests::RequestRecord;
-use crate::seed::Seed;
-use crate::state::{JobState, Store};
+use crate::state::{IdentityRecord, JobState, Store};
 use crate::sync::lock;
+use crate::ui::outbox::OutboxMessage;
 
 /// A cheap handle to one sandbox's state; clones share it.
 #[derive(Clone)]
@@ -192,22 +192,9 @@ impl Sandbox {
     /// Adds an active identity behind the client's back (e.g. to fill
     /// pages for a pagination test); returns its id.
     pub fn add_identity(&self, username: &str, email: Option<&str>) -> String {
-        let now = self.now();
-        let mut traits = serde_json::Map::new();
-        traits.insert("type".into(), "traits_v0".into());
-        traits.insert("username".into(), username.into());
-        if let Some(email) = email {
-            traits.insert("primary_email_address".into(), email.into());
-        }
-        let record = crate::state::IdentityRecord {
-            id: ids::hex16(),
-            display_name: username.to_owned(),
-            status: "active".into(),
-            traits,
-            create_time: now,
-            update_time: now,
-        };
-        let id = record.id.clone();
+        let id = ids::hex16();
+        let record =
+            IdentityRecord::active(id.clone(), username.to_owned(), username, email, self.now());
         self.store().identities.insert(id.clone(), record);
         id
     }

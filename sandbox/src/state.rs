@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::beyond_identity::config_types::Config;
-use crate::clock::rfc3339;
-use crate::outbox::OutboxMessage;
-use crate::seed::Seed;
+use crate::harness::clock::rfc3339;
+use crate::harness::seed::Seed;
+use crate::ui::outbox::OutboxMessage;
 
 /// When the seeded identities were "created", so their reads never change.
 const SEED_TIME: Duration = Duration::from_secs(1_704_067_200); // 2024-01-01T00:00:00Z
@@ -41,20 +41,13 @@ impl Store {
             .identities
             .iter()
             .map(|s| {
-                let mut traits = Map::new();
-                traits.insert("type".into(), json!("traits_v0"));
-                traits.insert("username".into(), json!(s.username));
-                if let Some(email) = &s.email {
-                    traits.insert("primary_email_address".into(), json!(email));
-                }
-                let record = IdentityRecord {
-                    id: s.id.clone(),
-                    display_name: display_name_of(&s.username),
-                    status: "active".to_owned(),
-                    traits,
-                    create_time: created,
-                    update_time: created,
-                };
+                let record = IdentityRecord::active(
+                    s.id.clone(),
+                    display_name_of(&s.username),
+                    &s.username,
+                    s.email.as_deref(),
+                    created,
+                );
                 (s.id.clone(), record)
             })
             .collect();
@@ -145,6 +138,31 @@ pub(crate) struct IdentityRecord {
 }
 
 impl IdentityRecord {
+    /// An active identity made outside the API (the seed, a test), with
+    /// the traits the API would have stored for it.
+    pub(crate) fn active(
+        id: String,
+        display_name: String,
+        username: &str,
+        email: Option<&str>,
+        created: SystemTime,
+    ) -> IdentityRecord {
+        let mut traits = Map::new();
+        traits.insert("type".into(), json!("traits_v0"));
+        traits.insert("username".into(), json!(username));
+        if let Some(email) = email {
+            traits.insert("primary_email_address".into(), json!(email));
+        }
+        IdentityRecord {
+            id,
+            display_name,
+            status: "active".to_owned(),
+            traits,
+            create_time: created,
+            update_time: created,
+        }
+    }
+
     pub(crate) fn username(&self) -> Option<&str> {
         self.traits.get("username").and_then(Value::as_str)
     }

@@ -1,3 +1,5 @@
+//! Locking the sandbox's shared state.
+
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// A panic in one handler must not turn every later request into a panic:

@@ -5,15 +5,12 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 
 use super::error::{ApiError, Resource};
+use crate::http::oauth::{self, OAuthError};
 use crate::ids;
-use crate::oauth::{self, OAuthError};
 use crate::sandbox::Sandbox;
 
 const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
@@ -33,7 +30,7 @@ pub(crate) async fn token(
     if application != seed.application_id {
         return ApiError::not_found(Resource::Application, &application).into_response();
     }
-    let authenticated = basic_credentials(&headers)
+    let authenticated = oauth::basic_credentials(&headers)
         .is_some_and(|(id, secret)| id == seed.client_id && secret == seed.client_secret);
     if !authenticated {
         return OAuthError::invalid_client().into_response();
@@ -47,24 +44,6 @@ pub(crate) async fn token(
     oauth::token_response(&token, TOKEN_LIFETIME.as_secs())
 }
 
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
-}
-
-pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
 /// A valid token for this tenant and realm. The spec answers 403 for
 /// "any request for resources outside of your tenant" and 404 `Realm` for
 /// an unknown realm.
@@ -75,7 +54,7 @@ pub(crate) fn authorize(
     realm: &str,
 ) -> Result<(), ApiError> {
     let seed = sb.seed();
-    let token = bearer(headers).ok_or_else(ApiError::unauthorized)?;
+    let token = oauth::bearer(headers).ok_or_else(ApiError::unauthorized)?;
     let now = sb.now();
     let valid = token == seed.api_token
         || sb

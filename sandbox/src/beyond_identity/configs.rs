@@ -13,7 +13,7 @@ use super::auth::authorize;
 use super::config_types::Config;
 use super::error::{ApiError, Resource};
 use super::pagination::{ListQuery, Listing};
-use crate::body::{from_value, parse_json, FieldViolation};
+use crate::http::body::{parse, FieldViolation};
 use crate::ids;
 use crate::sandbox::Sandbox;
 use crate::state::ConfigRecord;
@@ -39,7 +39,7 @@ struct ConfigBody {
 }
 
 fn parse_request(body: &[u8]) -> Result<ConfigBody, ApiError> {
-    let request: ConfigRequest = from_value(parse_json(body)?, "")?;
+    let request: ConfigRequest = parse(body)?;
     Ok(request.authenticator_config)
 }
 
@@ -81,11 +81,7 @@ pub(crate) async fn list(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     authorize(&sb, &headers, &tenant, &realm)?;
-    let query = ListQuery::parse(raw.as_deref())?;
-    if query.filter().is_some() {
-        // The spec names no filter attributes for this list.
-        return Err(FieldViolation::new("filter", "unsupported filter").into());
-    }
+    let query = ListQuery::parse_unfiltered(raw.as_deref())?;
     let listing = Listing {
         kind: "authenticator_configs",
         default_size: 100,

@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
-use crate::body::{BodyError, FieldViolation};
+use crate::http::body::{BodyError, FieldViolation};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type")]

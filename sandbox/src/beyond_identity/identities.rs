@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::auth::authorize;
 use super::error::{ApiError, Resource};
 use super::pagination::{ListQuery, Listing};
-use crate::body::{from_value, parse_json, FieldViolation};
+use crate::http::body::{parse, FieldViolation};
 use crate::ids;
 use crate::sandbox::Sandbox;
 use crate::state::{IdentityRecord, Store};
@@ -77,7 +77,7 @@ struct IdentityBody {
 }
 
 fn parse_request(body: &[u8]) -> Result<IdentityBody, ApiError> {
-    let request: IdentityRequest = from_value(parse_json(body)?, "")?;
+    let request: IdentityRequest = parse(body)?;
     Ok(request.identity)
 }
 

@@ -15,14 +15,14 @@ use super::auth::authorize;
 use super::config_types::{Config, ConfigType};
 use super::error::{ApiError, Resource};
 use super::pagination::{ListQuery, Listing};
-use crate::body::{from_value, parse_json, FieldViolation};
-use crate::clock::rfc3339;
+use crate::harness::clock::rfc3339;
+use crate::harness::requests::Vendor;
+use crate::http::body::{parse, parse_json, FieldViolation};
 use crate::ids;
-use crate::outbox::{OutboxKind, OutboxMessage};
-use crate::page;
-use crate::requests::Vendor;
 use crate::sandbox::Sandbox;
 use crate::state::{DeliveryMethod, JobRecord, JobState};
+use crate::ui::outbox::{OutboxKind, OutboxMessage};
+use crate::ui::page;
 
 const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -67,7 +67,7 @@ enum Authenticator {
 }
 
 fn parse_request(body: &[u8]) -> Result<(JobBody, Authenticator), ApiError> {
-    let request: JobRequest = from_value(parse_json(body)?, "")?;
+    let request: JobRequest = parse(body)?;
     let mut job = request.job;
     let authenticator = match (
         job.authenticator_config_id.take(),
@@ -193,10 +193,7 @@ pub(crate) async fn list(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     authorize(&sb, &headers, &tenant, &realm)?;
-    let query = ListQuery::parse(raw.as_deref())?;
-    if query.filter().is_some() {
-        return Err(FieldViolation::new("filter", "unsupported filter").into());
-    }
+    let query = ListQuery::parse_unfiltered(raw.as_deref())?;
     let now = sb.now();
     let views: Vec<Value> = sb
         .store()

@@ -1,6 +1,6 @@
 //! Beyond Identity's v1 API, as the published OpenAPI spec describes it.
 
-pub(crate) mod auth;
+mod auth;
 pub(crate) mod config_types;
 mod configs;
 pub(crate) mod error;

@@ -7,7 +7,7 @@ use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 use super::error::ApiError;
-use crate::body::FieldViolation;
+use crate::http::body::FieldViolation;
 
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct ListQuery {
@@ -21,6 +21,16 @@ impl ListQuery {
     pub(crate) fn parse(raw: Option<&str>) -> Result<ListQuery, ApiError> {
         serde_urlencoded::from_str(raw.unwrap_or(""))
             .map_err(|_| ApiError::invalid(FieldViolation::new("query", "cannot be decoded")))
+    }
+
+    /// For a list the spec names no filter attributes for: a filter is
+    /// refused rather than ignored, as the API does.
+    pub(crate) fn parse_unfiltered(raw: Option<&str>) -> Result<ListQuery, ApiError> {
+        let query = Self::parse(raw)?;
+        if query.filter().is_some() {
+            return Err(invalid("filter", "unsupported filter"));
+        }
+        Ok(query)
     }
 
     /// The filter, with an empty one meaning none.

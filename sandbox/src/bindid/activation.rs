@@ -4,19 +4,20 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::beyond_identity::auth::bearer;
-use crate::body::{from_value, parse_json, BodyError, FieldViolation};
-use crate::clock::rfc3339;
+use super::error::ApiError;
+use crate::harness::clock::rfc3339;
+use crate::harness::requests::Vendor;
+use crate::http::body::{from_value, parse_json, BodyError, FieldViolation};
+use crate::http::oauth::bearer;
 use crate::ids;
-use crate::outbox::{OutboxKind, OutboxMessage};
-use crate::requests::Vendor;
 use crate::sandbox::Sandbox;
+use crate::ui::outbox::{OutboxKind, OutboxMessage};
 
 /// "valid for 30 minutes from the time it is sent" by default.
 const LINK_LIFETIME: Duration = Duration::from_secs(30 * 60);
@@ -84,66 +85,32 @@ struct CompletionLink {
     label: String,
 }
 
-enum Rejection {
-    /// 401 with no body, as BindID answers.
-    Unauthorized,
-    /// BindID documents no error body; this one names the offending field
-    /// so a client can show it.
-    BadRequest(FieldViolation),
-}
-
-impl From<FieldViolation> for Rejection {
-    fn from(v: FieldViolation) -> Self {
-        Rejection::BadRequest(v)
-    }
-}
-
-impl IntoResponse for Rejection {
-    fn into_response(self) -> Response {
-        match self {
-            Rejection::Unauthorized => StatusCode::UNAUTHORIZED.into_response(),
-            Rejection::BadRequest(v) => {
-                let description = if v.field.is_empty() {
-                    v.description
-                } else {
-                    format!("{}: {}", v.field, v.description)
-                };
-                let body = json!({ "error": "invalid_request", "error_description": description });
-                (StatusCode::BAD_REQUEST, Json(body)).into_response()
-            }
-        }
-    }
-}
-
-pub(crate) async fn send(State(sb): State<Sandbox>, headers: HeaderMap, body: Bytes) -> Response {
-    match send_activation(&sb, &headers, &body) {
-        Ok(response) => response,
-        Err(rejection) => rejection.into_response(),
-    }
-}
-
-fn send_activation(sb: &Sandbox, headers: &HeaderMap, body: &[u8]) -> Result<Response, Rejection> {
+pub(crate) async fn send(
+    State(sb): State<Sandbox>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let now = sb.now();
     let token_credentials = {
         let store = sb.store();
-        bearer(headers)
+        bearer(&headers)
             .and_then(|t| store.bindid_tokens.get(t))
             .filter(|t| t.expires > now)
             .map(|t| t.credentials_id.clone())
     };
-    let token_credentials = token_credentials.ok_or(Rejection::Unauthorized)?;
-    let value = parse_json(body).map_err(|e| match e {
+    let token_credentials = token_credentials.ok_or_else(ApiError::unauthorized)?;
+    let value = parse_json(&body).map_err(|e| match e {
         BodyError::Malformed(_) => FieldViolation::new("", "the body is not valid JSON"),
         BodyError::Invalid(v) => v,
     })?;
     // A token only authorizes requests for the credentials it was issued to.
     if let Some(Value::String(credentials_id)) = value.get("credentialsId") {
         if *credentials_id != token_credentials {
-            return Err(Rejection::Unauthorized);
+            return Err(ApiError::unauthorized());
         }
     }
     let request: SendActivation = from_value(value, "")?;
-    validate(sb, &request)?;
+    validate(&sb, &request)?;
 
     let target = request.user_email.clone();
     let failing = sb

@@ -1,8 +1,9 @@
 //! Transmit BindID: the OIDC `/token` endpoint and the management API's
 //! send-activation.
 
-pub(crate) mod activation;
-pub(crate) mod token;
+mod activation;
+pub(crate) mod error;
+mod token;
 
 use axum::routing::post;
 use axum::Router;

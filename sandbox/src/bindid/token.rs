@@ -7,8 +7,8 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
+use crate::http::oauth::{self, OAuthError};
 use crate::ids;
-use crate::oauth::{self, OAuthError};
 use crate::sandbox::Sandbox;
 use crate::state::BindidToken;
 

@@ -9,12 +9,12 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::faults::Fault;
-use crate::outbox::OutboxMessage;
-use crate::requests::RequestRecord;
+use super::faults::Fault;
+use super::requests::RequestRecord;
+use super::seed::Seed;
+use crate::http::server::serve;
 use crate::sandbox::Sandbox;
-use crate::seed::Seed;
-use crate::server::serve;
+use crate::ui::outbox::OutboxMessage;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SandboxConfig {

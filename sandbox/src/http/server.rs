@@ -1,4 +1,4 @@
-//! The HTTP server: one loopback origin for both vendors, the outbox page
+//! The HTTP server: one loopback origin for both vendors, the outbox pages
 //! and the controls.
 
 use std::future::Future;
@@ -19,17 +19,17 @@ use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-use crate::beyond_identity::error::ApiError;
-use crate::requests::Vendor;
+use super::vendor::{self, error_response, vendor_of, ConnectionKill};
+use crate::harness::controls;
 use crate::sandbox::Sandbox;
-use crate::vendor::{self, ConnectionKill};
-use crate::{beyond_identity, bindid, controls};
+use crate::{beyond_identity, bindid, ui};
 
 fn router(sandbox: Sandbox) -> Router {
     Router::new()
         .merge(beyond_identity::routes())
         .merge(bindid::routes())
         .merge(controls::routes())
+        .merge(ui::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
@@ -40,20 +40,19 @@ fn router(sandbox: Sandbox) -> Router {
 }
 
 async fn not_found(uri: Uri) -> Response {
-    match Vendor::of_path(uri.path()) {
-        Some(Vendor::BeyondIdentity) => {
-            ApiError::plain(StatusCode::NOT_FOUND, "not found").into_response()
-        }
-        _ => StatusCode::NOT_FOUND.into_response(),
-    }
+    unrouted(&uri, StatusCode::NOT_FOUND)
 }
 
 async fn method_not_allowed(uri: Uri) -> Response {
-    match Vendor::of_path(uri.path()) {
-        Some(Vendor::BeyondIdentity) => {
-            ApiError::status(StatusCode::METHOD_NOT_ALLOWED).into_response()
-        }
-        _ => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+    unrouted(&uri, StatusCode::METHOD_NOT_ALLOWED)
+}
+
+/// What neither API nor the controls route, in the format of the vendor
+/// whose paths it is under; the sandbox's own paths answer a bare status.
+fn unrouted(uri: &Uri, status: StatusCode) -> Response {
+    match vendor_of(uri.path()) {
+        Some(vendor) => error_response(vendor, status),
+        None => status.into_response(),
     }
 }
 

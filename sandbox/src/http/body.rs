@@ -1,11 +1,13 @@
 //! Request bodies parsed strictly, with the dotted path of the first bad
 //! field so each vendor can report it in its own error format.
 
+use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::strict::Strict;
+use super::strict::Strict;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct FieldViolation {
@@ -45,6 +47,11 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value, BodyError> {
     }
 }
 
+/// A whole request body as `T`: a JSON object, or the first bad field.
+pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, BodyError> {
+    Ok(from_value(parse_json(bytes)?, "")?)
+}
+
 /// Deserializes `value`, naming the offending field as `prefix.path`.
 pub(crate) fn from_value<T: DeserializeOwned>(
     value: Value,
@@ -56,6 +63,15 @@ pub(crate) fn from_value<T: DeserializeOwned>(
         let message = err.into_inner().to_string();
         violation(&join(prefix, &path), &message)
     })
+}
+
+/// Whether the body is an HTML form (`application/x-www-form-urlencoded`),
+/// as OAuth token requests and the outbox page's buttons send.
+pub(crate) fn is_form(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
 }
 
 pub(crate) fn join(prefix: &str, field: &str) -> String {

@@ -1,10 +1,10 @@
 //! What happens around every vendor request: added latency, the rate
-//! limit, injected faults, and the request log.
+//! limit, injected faults, and the request log. What the sandbox answers
+//! itself is in the error format of the vendor the request is for.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::RETRY_AFTER;
 use axum::http::{HeaderValue, StatusCode};
@@ -14,10 +14,32 @@ use axum::Json;
 use tokio::sync::Notify;
 use tokio::time::sleep;
 
-use crate::beyond_identity::error::ApiError;
-use crate::faults::{Fault, FaultMode};
-use crate::requests::{RequestRecord, Vendor};
+use crate::harness::faults::{Fault, FaultMode};
+use crate::harness::requests::{RequestRecord, Vendor};
 use crate::sandbox::Sandbox;
+use crate::{beyond_identity, bindid};
+
+/// Which vendor a path belongs to; `None` for the sandbox's own pages
+/// and controls, which are never logged, faulted or rate limited.
+pub(crate) fn vendor_of(path: &str) -> Option<Vendor> {
+    if path.starts_with("/v1/") {
+        Some(Vendor::BeyondIdentity)
+    } else if path == "/token" || path.starts_with("/api/") {
+        Some(Vendor::Bindid)
+    } else {
+        None
+    }
+}
+
+/// A bare status in `vendor`'s own error format. A client decodes an error
+/// by the API it called, so an answer the sandbox makes up (a fault, the
+/// rate limit, a path that does not exist) must look like that API's.
+pub(crate) fn error_response(vendor: Vendor, status: StatusCode) -> Response {
+    match vendor {
+        Vendor::BeyondIdentity => beyond_identity::error::ApiError::status(status).into_response(),
+        Vendor::Bindid => bindid::error::ApiError::status(status).into_response(),
+    }
+}
 
 /// Put on every request by the server loop: notifying it closes the
 /// connection without an answer.
@@ -31,7 +53,7 @@ enum Outcome {
 
 pub(crate) async fn layer(State(sb): State<Sandbox>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
-    let Some(vendor) = Vendor::of_path(&path) else {
+    let Some(vendor) = vendor_of(&path) else {
         return next.run(request).await;
     };
     let method = request.method().as_str().to_owned();
@@ -42,7 +64,7 @@ pub(crate) async fn layer(State(sb): State<Sandbox>, request: Request, next: Nex
         sleep(latency).await;
     }
     let outcome = match sb.check_rate_limit() {
-        Err(wait) => Outcome::Answer(too_many_requests(wait)),
+        Err(wait) => Outcome::Answer(too_many_requests(vendor, wait)),
         Ok(()) => match sb.take_fault(&method, &path) {
             None => Outcome::Answer(next.run(request).await),
             Some(fault) => apply(&fault, vendor, request, next).await,
@@ -103,13 +125,11 @@ async fn apply(fault: &Fault, vendor: Vendor, request: Request, next: Next) -> O
     }
 }
 
-/// The rule's body, or the vendor's own error shape: Beyond Identity's
-/// `{code, message}`, BindID's empty body.
+/// The rule's body, or the vendor's own error.
 fn fault_response(fault: &Fault, status: StatusCode, vendor: Vendor) -> Response {
-    let mut response = match (&fault.body, vendor) {
-        (Some(body), _) => (status, Json(body.clone())).into_response(),
-        (None, Vendor::BeyondIdentity) => ApiError::status(status).into_response(),
-        (None, Vendor::Bindid) => (status, Body::empty()).into_response(),
+    let mut response = match &fault.body {
+        Some(body) => (status, Json(body.clone())).into_response(),
+        None => error_response(vendor, status),
     };
     if let Some(value) = fault
         .retry_after
@@ -123,9 +143,9 @@ fn fault_response(fault: &Fault, status: StatusCode, vendor: Vendor) -> Response
 
 /// 429 with `Retry-After` in whole seconds, rounded up so a client that
 /// waits that long gets through.
-fn too_many_requests(wait: Duration) -> Response {
+fn too_many_requests(vendor: Vendor, wait: Duration) -> Response {
     let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    let mut response = ApiError::status(StatusCode::TOO_MANY_REQUESTS).into_response();
+    let mut response = error_response(vendor, StatusCode::TOO_MANY_REQUESTS);
     response
         .headers_mut()
         .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));

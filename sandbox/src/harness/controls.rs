@@ -5,26 +5,23 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::clock::rfc3339;
-use crate::faults::Fault;
-use crate::page;
+use super::clock::rfc3339;
+use super::faults::Fault;
+use crate::http::body::is_form;
 use crate::sandbox::{CompleteError, Sandbox};
 
 pub(crate) fn routes() -> Router<Sandbox> {
     Router::new()
-        .route("/", get(outbox_page))
         .route("/_sandbox/seed", get(seed))
         .route("/_sandbox/outbox", get(outbox))
-        .route("/_sandbox/links/:id", get(link))
         .route("/_sandbox/requests", get(requests).delete(clear_requests))
         .route(
             "/_sandbox/faults",
@@ -56,8 +53,15 @@ fn ok() -> Response {
     Json(json!({ "ok": true })).into_response()
 }
 
-async fn outbox_page(State(sb): State<Sandbox>) -> Html<String> {
-    page::outbox(&sb)
+/// A control that only sets a value: `set` gets the parsed body.
+fn set<T: DeserializeOwned>(body: &[u8], set: impl FnOnce(T)) -> Response {
+    match parse::<T>(body) {
+        Ok(value) => {
+            set(value);
+            ok()
+        }
+        Err(message) => bad_request(message),
+    }
 }
 
 async fn seed(State(sb): State<Sandbox>) -> Response {
@@ -66,13 +70,6 @@ async fn seed(State(sb): State<Sandbox>) -> Response {
 
 async fn outbox(State(sb): State<Sandbox>) -> Response {
     Json(sb.outbox()).into_response()
-}
-
-async fn link(State(sb): State<Sandbox>, Path(id): Path<String>) -> Response {
-    match sb.outbox().iter().find(|m| m.id == id) {
-        Some(message) => page::message(message).into_response(),
-        None => page::invalid_link(),
-    }
 }
 
 async fn requests(State(sb): State<Sandbox>) -> Response {
@@ -114,13 +111,7 @@ struct Latency {
 }
 
 async fn latency(State(sb): State<Sandbox>, body: Bytes) -> Response {
-    match parse::<Latency>(&body) {
-        Ok(l) => {
-            sb.set_latency(l.ms);
-            ok()
-        }
-        Err(message) => bad_request(message),
-    }
+    set(&body, |l: Latency| sb.set_latency(l.ms))
 }
 
 #[derive(Deserialize)]
@@ -130,13 +121,7 @@ struct RateLimit {
 }
 
 async fn rate_limit(State(sb): State<Sandbox>, body: Bytes) -> Response {
-    match parse::<RateLimit>(&body) {
-        Ok(r) => {
-            sb.set_rate_limit(r.per_second);
-            ok()
-        }
-        Err(message) => bad_request(message),
-    }
+    set(&body, |r: RateLimit| sb.set_rate_limit(r.per_second))
 }
 
 async fn clock(State(sb): State<Sandbox>) -> Response {
@@ -176,12 +161,8 @@ async fn complete_job(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let from_form = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     match sb.try_complete_job(&id) {
-        Ok(_) if from_form => Redirect::to("/").into_response(),
+        Ok(_) if is_form(&headers) => Redirect::to("/").into_response(),
         Ok(job) => Json(job).into_response(),
         Err(CompleteError::NotFound) => error(StatusCode::NOT_FOUND, "no such job"),
         Err(CompleteError::Finished(state)) => error(
@@ -198,13 +179,7 @@ struct FailingTarget {
 }
 
 async fn fail_target(State(sb): State<Sandbox>, body: Bytes) -> Response {
-    match parse::<FailingTarget>(&body) {
-        Ok(t) => {
-            sb.fail_bindid_target(&t.target);
-            ok()
-        }
-        Err(message) => bad_request(message),
-    }
+    set(&body, |t: FailingTarget| sb.fail_bindid_target(&t.target))
 }
 
 async fn reset(State(sb): State<Sandbox>) -> Response {

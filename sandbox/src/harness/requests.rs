@@ -10,20 +10,6 @@ pub enum Vendor {
     Bindid,
 }
 
-impl Vendor {
-    /// Which vendor a path belongs to; `None` for the sandbox's own pages
-    /// and controls, which are never logged, faulted or rate limited.
-    pub(crate) fn of_path(path: &str) -> Option<Vendor> {
-        if path.starts_with("/v1/") {
-            Some(Vendor::BeyondIdentity)
-        } else if path == "/token" || path.starts_with("/api/") {
-            Some(Vendor::Bindid)
-        } else {
-            None
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RequestRecord {
     pub method: String,

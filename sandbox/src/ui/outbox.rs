@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::requests::Vendor;
+use crate::harness::requests::Vendor;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use crate::clock::rfc3339;
-use crate::outbox::{OutboxKind, OutboxMessage};
+use super::outbox::{OutboxKind, OutboxMessage};
+use crate::harness::clock::rfc3339;
 use crate::sandbox::Sandbox;
 use crate::state::{JobRecord, JobState};
 
@@ -199,8 +199,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::requests::Vendor;
-    use crate::seed::Seed;
+    use crate::harness::requests::Vendor;
+    use crate::harness::seed::Seed;
 
     fn sandbox() -> Sandbox {
         Sandbox::new("http://127.0.0.1:1", Seed::default())

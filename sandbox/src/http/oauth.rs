@@ -1,11 +1,16 @@
-//! What the two token endpoints share: OAuth 2.0 client-credentials forms
-//! and RFC 6749 §5.2 error bodies.
+//! OAuth 2.0 as both vendors use it: client-credentials token requests
+//! (HTTP Basic or form fields), RFC 6749 §5.2 error bodies, and the bearer
+//! token (RFC 6750) every other call carries.
 
-use axum::http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
 use serde_json::json;
+
+use super::body::is_form;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OAuthError {
@@ -46,11 +51,7 @@ impl IntoResponse for OAuthError {
 
 /// The fields of a client-credentials token request.
 pub(crate) fn form(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, String)>, OAuthError> {
-    let is_form = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    if !is_form(headers) {
         return Err(OAuthError::invalid_request(
             "the body must be application/x-www-form-urlencoded",
         ));
@@ -81,4 +82,55 @@ pub(crate) fn token_response(token: &str, expires_in: u64) -> Response {
         "expires_in": expires_in,
     }))
     .into_response()
+}
+
+/// The credentials of an `Authorization` header in `scheme`, which HTTP
+/// matches without regard to case.
+fn authorization<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (given, credentials) = value.split_once(' ')?;
+    given
+        .eq_ignore_ascii_case(scheme)
+        .then_some(credentials.trim())
+}
+
+/// Client id and secret sent in HTTP Basic (RFC 6749 §2.3.1).
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let encoded = authorization(headers, "basic")?;
+    let decoded = String::from_utf8(STANDARD.decode(encoded).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    authorization(headers, "bearer").filter(|token| !token.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    fn with_authorization(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_str(value).unwrap());
+        headers
+    }
+
+    #[test]
+    fn the_scheme_is_matched_without_regard_to_case() {
+        assert_eq!(bearer(&with_authorization("bEaReR abc")), Some("abc"));
+        let basic = with_authorization(&format!("BASIC {}", STANDARD.encode("id:secret")));
+        assert_eq!(
+            basic_credentials(&basic),
+            Some(("id".to_owned(), "secret".to_owned()))
+        );
+    }
+
+    #[test]
+    fn a_bearer_header_without_a_token_is_no_token() {
+        assert_eq!(bearer(&with_authorization("Bearer  ")), None);
+        assert_eq!(bearer(&with_authorization("Basic abc")), None);
+    }
 }
