@@ -192,11 +192,48 @@ impl Sandbox {
     /// Adds an active identity behind the client's back (e.g. to fill
     /// pages for a pagination test); returns its id.
     pub fn add_identity(&self, username: &str, email: Option<&str>) -> String {
+        self.add_identity_made(username, email, Duration::ZERO)
+    }
+
+    /// As `add_identity`, created `ago` before the sandbox's now.
+    pub fn add_identity_made(&self, username: &str, email: Option<&str>, ago: Duration) -> String {
         let id = ids::hex16();
+        let created = self.now() - ago;
         let record =
-            IdentityRecord::active(id.clone(), username.to_owned(), username, email, self.now());
+            IdentityRecord::active(id.clone(), username.to_owned(), username, email, created);
         self.store().identities.insert(id.clone(), record);
         id
+    }
+
+    /// Every identity, as `GET …/identities` lists them.
+    pub fn identities(&self) -> Vec<Value> {
+        let now = self.now();
+        let store = self.store();
+        store
+            .identities
+            .values()
+            .map(|i| store.identity_view(i, self.seed(), now))
+            .collect()
+    }
+
+    /// Every authenticator configuration, as the API returns them.
+    pub fn authenticator_configs(&self) -> Vec<Value> {
+        self.store()
+            .configs
+            .values()
+            .map(|c| c.view(self.seed()))
+            .collect()
+    }
+
+    /// Every credential binding job of the realm, as the API returns them.
+    pub fn jobs(&self) -> Vec<Value> {
+        let now = self.now();
+        let store = self.store();
+        store
+            .jobs
+            .values()
+            .map(|j| j.view(self.seed(), now))
+            .collect()
     }
 
     /// Deletes a config behind the client's back (drift).

@@ -12,17 +12,19 @@
 use crate::api::ApiError;
 use crate::logging;
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tf_provider::Diagnostics;
 
 /// Bounds of the wait before the second look.
 const MIN_SETTLE: Duration = Duration::from_secs(1);
 const MAX_SETTLE: Duration = Duration::from_secs(30);
 
-/// How long to wait before looking again: the server has had at least the
-/// request timeout already; give it as long again.
-pub(crate) fn settle_time(request_timeout: Duration) -> Duration {
-    request_timeout.clamp(MIN_SETTLE, MAX_SETTLE)
+/// How long to wait before looking again, given how long the lost request
+/// took (`Instant` it was sent): a server that was busy with it that long
+/// (a timeout, a gateway that gave up) may be busy as long again; one that
+/// failed at once has answered and is done.
+pub(crate) fn settle_time(sent: Instant) -> Duration {
+    sent.elapsed().clamp(MIN_SETTLE, MAX_SETTLE)
 }
 
 /// Looks for what a lost create made, at once and, when nothing is found
@@ -81,9 +83,9 @@ mod tests {
 
     #[test]
     fn the_second_look_waits_and_the_settle_time_is_bounded() {
-        assert_eq!(settle_time(Duration::from_millis(10)), MIN_SETTLE);
-        assert_eq!(settle_time(Duration::from_secs(2)), Duration::from_secs(2));
-        assert_eq!(settle_time(Duration::from_secs(300)), MAX_SETTLE);
+        assert_eq!(settle_time(Instant::now()), MIN_SETTLE);
+        let long_ago = Instant::now() - Duration::from_secs(300);
+        assert_eq!(settle_time(long_ago), MAX_SETTLE);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)

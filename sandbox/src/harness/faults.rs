@@ -16,6 +16,11 @@ pub enum FaultMode {
     DropBefore,
     /// Do the work, then close the connection without an HTTP response.
     DropAfter,
+    /// Do the work only after `latency_ms`, whether or not the client is
+    /// still waiting, then answer (`status`, or the real answer): a server
+    /// still busy with a request the client gave up on, which finishes it
+    /// later all the same.
+    Late,
 }
 
 /// A rule that applies to the next `count` vendor requests it matches.
@@ -35,9 +40,13 @@ pub struct Fault {
     /// How many matching requests the rule applies to; `0` means every one
     /// until the faults are cleared.
     pub count: u32,
+    /// How many matching requests pass untouched before the rule applies
+    /// (e.g. `1`: the second matching request meets it).
+    pub skip: u32,
     pub mode: FaultMode,
-    /// Slept before answering: before the work for `before`/`drop_before`,
-    /// after it for `after`/`drop_after` (a slow response to a done deed).
+    /// Slept before answering: before the work for `before`/`drop_before`
+    /// and `late`, after it for `after`/`drop_after` (a slow response to a
+    /// done deed).
     pub latency_ms: u64,
     /// The body to answer with; the vendor's error format when absent.
     pub body: Option<serde_json::Value>,
@@ -51,6 +60,7 @@ impl Default for Fault {
             status: None,
             retry_after: None,
             count: 1,
+            skip: 0,
             mode: FaultMode::Before,
             latency_ms: 0,
             body: None,
@@ -85,14 +95,27 @@ fn string_or_number<'de, D: Deserializer<'de>>(de: D) -> Result<Option<String>, 
 
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
-    /// Each rule with how many more requests it applies to (`None`: all).
-    rules: Vec<(Fault, Option<u32>)>,
+    /// Each rule with how many more requests it applies to (`None`: all)
+    /// and how many it still lets pass first.
+    rules: Vec<Rule>,
+}
+
+#[derive(Debug)]
+struct Rule {
+    fault: Fault,
+    remaining: Option<u32>,
+    to_skip: u32,
 }
 
 impl Faults {
     pub(crate) fn add(&mut self, fault: Fault) {
         let remaining = (fault.count > 0).then_some(fault.count);
-        self.rules.push((fault, remaining));
+        let to_skip = fault.skip;
+        self.rules.push(Rule {
+            fault,
+            remaining,
+            to_skip,
+        });
     }
 
     pub(crate) fn clear(&mut self) {
@@ -100,18 +123,28 @@ impl Faults {
     }
 
     pub(crate) fn pending(&self) -> Vec<Fault> {
-        self.rules.iter().map(|(f, _)| f.clone()).collect()
+        self.rules.iter().map(|r| r.fault.clone()).collect()
     }
 
-    /// The first rule that matches, used up by one request.
+    /// The first rule that matches and skips no more, used up by one
+    /// request; every matching rule still skipping counts it.
     pub(crate) fn take(&mut self, method: &str, path: &str) -> Option<Fault> {
-        let index = self
-            .rules
-            .iter()
-            .position(|(f, _)| f.matches(method, path))?;
-        let (fault, remaining) = &mut self.rules[index];
-        let fault = fault.clone();
-        if let Some(n) = remaining {
+        let mut found = None;
+        for (index, rule) in self.rules.iter_mut().enumerate() {
+            if !rule.fault.matches(method, path) {
+                continue;
+            }
+            if rule.to_skip > 0 {
+                rule.to_skip -= 1;
+                continue;
+            }
+            found = Some(index);
+            break;
+        }
+        let index = found?;
+        let rule = &mut self.rules[index];
+        let fault = rule.fault.clone();
+        if let Some(n) = &mut rule.remaining {
             *n -= 1;
             if *n == 0 {
                 self.rules.remove(index);
@@ -137,6 +170,21 @@ mod tests {
         assert!(faults.take("POST", "/v1/jobs").is_some());
         assert!(faults.take("GET", "/v1/jobs").is_some());
         assert!(faults.take("GET", "/v1/jobs").is_none());
+    }
+
+    #[test]
+    fn a_rule_lets_skip_requests_pass_first() {
+        let mut faults = Faults::default();
+        faults.add(Fault {
+            path_contains: Some("jobs".into()),
+            skip: 2,
+            ..Fault::default()
+        });
+        assert!(faults.take("GET", "/v1/jobs").is_none());
+        assert!(faults.take("GET", "/v1/other").is_none());
+        assert!(faults.take("GET", "/v1/jobs").is_none());
+        assert!(faults.take("GET", "/v1/jobs").is_some());
+        assert!(faults.take("GET", "/v1/jobs").is_none(), "used up");
     }
 
     #[test]

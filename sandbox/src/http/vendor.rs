@@ -67,6 +67,9 @@ pub(crate) async fn layer(State(sb): State<Sandbox>, request: Request, next: Nex
         Err(wait) => Outcome::Answer(too_many_requests(vendor, wait)),
         Ok(()) => match sb.take_fault(&method, &path) {
             None => Outcome::Answer(next.run(request).await),
+            Some(fault) if fault.mode == FaultMode::Late => {
+                return late(sb, fault, vendor, method, path, request, next).await;
+            }
             Some(fault) => apply(&fault, vendor, request, next).await,
         },
     };
@@ -122,6 +125,46 @@ async fn apply(fault: &Fault, vendor: Vendor, request: Request, next: Next) -> O
             sleep(delay).await;
             Outcome::Drop
         }
+        // Handled by `late`, which outlives the connection.
+        FaultMode::Late => Outcome::Answer(next.run(request).await),
+    }
+}
+
+/// A `late` fault: the work runs on a task of its own after the delay, so
+/// it happens even when the client gives up and closes the connection
+/// first (which drops this future); the request is logged when it is done.
+async fn late(
+    sb: Sandbox,
+    fault: Fault,
+    vendor: Vendor,
+    method: String,
+    path: String,
+    request: Request,
+    next: Next,
+) -> Response {
+    let delay = Duration::from_millis(fault.latency_ms);
+    let work = tokio::spawn(async move {
+        sleep(delay).await;
+        let real = next.run(request).await;
+        let response = match fault.status {
+            Some(s) => fault_response(
+                &fault,
+                StatusCode::from_u16(s).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                vendor,
+            ),
+            None => real,
+        };
+        sb.record(RequestRecord {
+            method,
+            path,
+            status: Some(response.status().as_u16()),
+            vendor,
+        });
+        response
+    });
+    match work.await {
+        Ok(response) => response,
+        Err(_) => error_response(vendor, StatusCode::INTERNAL_SERVER_ERROR),
     }
 }
 

@@ -44,12 +44,6 @@ impl BeyondIdentity {
         }
     }
 
-    /// How long one request may take before the client gives up; a server
-    /// may still be working on a request that long after it was abandoned.
-    pub fn request_timeout(&self) -> std::time::Duration {
-        self.http.settings().request_timeout
-    }
-
     /// `segments` are percent-encoded one by one, so an id can never change
     /// which path is called.
     fn url(&self, realm: &RealmRef, segments: &[&str]) -> Url {

@@ -44,12 +44,11 @@ async fn existing(api: &BeyondIdentity, realm: &RealmRef) -> Result<Vec<String>,
 }
 
 /// Creates the configuration. After a lost answer it looks for the one the
-/// create made (twice, giving the server time to finish); when none was
-/// made, it creates once more, which is safe: a configuration emails
-/// nobody, and at worst an unused twin is left if the server finished the
-/// lost create later still. `Some(Err(attempt))`: not known whether it was
-/// made (the looks failed); the next refresh decides. `None`: an error was
-/// reported.
+/// create made (twice, giving the server time to finish). When it finds
+/// none it does not create again in this apply: a server slower still
+/// would leave an unused twin. `Some(Err(attempt))`: not known whether it
+/// was made; the next refresh adopts it or forgets the resource, so the
+/// plan creates it once. `None`: an error was reported.
 pub(super) async fn create(
     diags: &mut Diagnostics,
     claims: &Claims,
@@ -62,30 +61,25 @@ pub(super) async fn create(
         Err(e) => return create_failed(diags, &e),
     };
     let mut attempt = Attempt::new(OffsetDateTime::now_utc(), existing);
-    let create = || {
-        claims.create(api.create_authenticator_config(realm, body), |c| {
-            c.id.as_deref().unwrap_or_default()
-        })
-    };
-    let lost = match create().await {
+    let sent = std::time::Instant::now();
+    let create = claims.create(api.create_authenticator_config(realm, body), |c| {
+        c.id.as_deref().unwrap_or_default()
+    });
+    let lost = match create.await {
         Ok(made) => return Some(Ok(made)),
         Err(e) if e.ambiguous() => e,
         Err(e) => return create_failed(diags, &e),
     };
     log_lost("authenticator_config", &lost);
-    let settle = settle_time(api.request_timeout());
+    let settle = settle_time(sent);
     let look = look_twice(settle, || made_by(claims, api, realm, body, &attempt)).await;
-    let (unresolved, look_err) = match look {
+    let look_err = match look {
         Ok(Some(made)) => return Some(Ok(made)),
-        Ok(None) => match create().await {
-            Ok(made) => return Some(Ok(made)),
-            Err(e) if e.ambiguous() => (e, None),
-            Err(e) => return create_failed(diags, &e),
-        },
-        Err(look_err) => (lost, Some(look_err)),
+        Ok(None) => None,
+        Err(e) => Some(e),
     };
     let what = "authenticator configuration";
-    warn_unresolved(diags, what, CONSEQUENCE, &unresolved, look_err.as_ref());
+    warn_unresolved(diags, what, CONSEQUENCE, &lost, look_err.as_ref());
     // Configurations that siblings made meanwhile are theirs.
     attempt.existing.extend(claims.snapshot());
     Some(Err(attempt))

@@ -320,6 +320,9 @@ impl Resource for AuthenticatorConfigResource {
             Err(attempt) => {
                 let mut s = planned;
                 s.id = Value::Null;
+                if s.display_name.is_unknown() {
+                    s.display_name = Value::Null;
+                }
                 Some((Value::Value(s), Value::Value(attempt)))
             }
         }

@@ -301,6 +301,7 @@ impl Resource for CredentialBindingJobResource {
             post_binding_redirect_uri: known(&s.post_binding_redirect_uri).cloned(),
         };
         let attempt = Attempt::new(OffsetDateTime::now_utc(), vec![]);
+        let sent = std::time::Instant::now();
         let create = bi
             .api
             .create_credential_binding_job(&realm, &identity, &job);
@@ -324,7 +325,7 @@ impl Resource for CredentialBindingJobResource {
                 return None;
             }
         };
-        let settle = settle_time(bi.api.request_timeout());
+        let settle = settle_time(sent);
         let found = adoption::after_lost_create(
             diags,
             &self.claims,

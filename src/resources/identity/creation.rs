@@ -69,13 +69,14 @@ pub(super) async fn create(
     new: &NewIdentity,
 ) -> Option<Result<Identity, Attempt>> {
     let attempt = Attempt::new(OffsetDateTime::now_utc(), vec![]);
+    let sent = std::time::Instant::now();
     let lost = match api.create_identity(realm, new).await {
         Ok(made) => return Some(Ok(made)),
         Err(e) if e.ambiguous() => e,
         Err(e) => return create_failed(diags, api, realm, new, &e).await,
     };
     log_lost("identity", &lost);
-    let settle = settle_time(api.request_timeout());
+    let settle = settle_time(sent);
     let look = look_twice(settle, || made_by(api, realm, &new.username, &attempt)).await;
     let again = match look {
         Ok(Some(made)) => return Some(Ok(made)),
