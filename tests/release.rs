@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{terraform_bin, Run, PROVIDER_BIN};
+use common::{hermetic_command, terraform_bin, Run, PROVIDER_BIN};
 use enroll_sandbox::{OutboxKind, SandboxConfig, SandboxHandle};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -52,10 +52,8 @@ fn run(cmd: &mut Command) -> Run {
 /// the script's default, the last commit's time).
 fn release(binary: &Path, args: &[&Path], epoch: Option<u64>) -> Run {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/release");
-    let mut cmd = Command::new(script);
-    cmd.args(args)
-        .env("ENROLL_RELEASE_BINARY", binary)
-        .env_remove("SOURCE_DATE_EPOCH");
+    let mut cmd = hermetic_command(script);
+    cmd.args(args).env("ENROLL_RELEASE_BINARY", binary);
     if let Some(epoch) = epoch {
         cmd.env("SOURCE_DATE_EPOCH", epoch.to_string());
     }
@@ -68,7 +66,7 @@ fn release(binary: &Path, args: &[&Path], epoch: Option<u64>) -> Run {
 /// release itself uses), as lowercase hex.
 fn sha256_hex(data: &[u8]) -> String {
     use std::io::Write;
-    let mut child = Command::new("sha256sum")
+    let mut child = hermetic_command("sha256sum")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -250,29 +248,15 @@ impl Project {
     }
 
     fn terraform(&self, args: &[&str], env: &[(String, String)]) -> Run {
-        let mut cmd = Command::new(&self.terraform);
+        // The hermetic environment has no TF_DATA_DIR, TF_PLUGIN_CACHE_DIR or
+        // TF_REATTACH_PROVIDERS, so only the mirror can supply the provider
+        // and terraform keeps its data in this directory.
+        let mut cmd = hermetic_command(&self.terraform);
         cmd.args(args)
             .current_dir(&self.dir)
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
             .env("NO_COLOR", "1")
             .envs(env.iter().map(|(k, v)| (k, v)));
-        // Anything that would let terraform find the provider other than
-        // through the mirror, or keep its data outside this directory.
-        for var in [
-            "TF_DATA_DIR",
-            "TF_PLUGIN_CACHE_DIR",
-            "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE",
-            "TF_REATTACH_PROVIDERS",
-            "TF_CLI_ARGS",
-            "TF_CLI_ARGS_init",
-            "TF_CLI_ARGS_apply",
-            "TF_LOG",
-            "TF_LOG_PROVIDER",
-        ] {
-            cmd.env_remove(var);
-        }
         run(&mut cmd)
     }
 
