@@ -54,6 +54,26 @@ fn object_attrs(t: &Value) -> Option<&serde_json::Map<String, Value>> {
     (obj.first()?.as_str()? == "object").then(|| obj.get(1)?.as_object())?
 }
 
+/// The description of a field of an object-typed attribute. Terraform's
+/// schema has none for them, so the provider keeps them beside the type; a
+/// field without one fails here rather than leaving an empty docs line.
+fn object_field_description(attribute: &str, field: &str) -> &'static str {
+    let fields: &[(&str, &str)] = match attribute {
+        "channels" => &enroll_provider::resources::bindid_activation::CHANNEL_FIELDS,
+        _ => &[],
+    };
+    fields
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map(|(_, about)| *about)
+        .unwrap_or_else(|| {
+            panic!(
+                "`{attribute}.{field}` has no description: add it beside the object type and \
+                 to object_field_description in tests/docs.rs"
+            )
+        })
+}
+
 struct Nested {
     anchor: String,
     title: String,
@@ -88,7 +108,10 @@ fn render_block(block: &Value, prefix: &str, nested: &mut Vec<Nested>) -> String
             keys.sort();
             let body = keys
                 .iter()
-                .map(|k| format!("- `{k}` ({})", type_name(&fields[k.as_str()])))
+                .map(|k| {
+                    let about = object_field_description(name, k);
+                    format!("- `{k}` ({}) {about}", type_name(&fields[k.as_str()]))
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             nested.push(Nested {

@@ -10,7 +10,7 @@ use crate::schema::plan::{known, known_list, known_str, to_list};
 use crate::schema::validate;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tf_provider::schema::{AttributeType, Schema};
 use tf_provider::value::{self, Value, ValueEmpty};
@@ -200,8 +200,16 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
     }
 }
 
+/// RFC 3339 in UTC with microseconds, as Beyond Identity writes its times,
+/// so every time in state has one precision (not nanoseconds here and
+/// microseconds there).
 fn now_rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    let micros = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&micros)
+        .unwrap_or_default()
 }
 
 fn expired(expire_time: Option<&str>, now: OffsetDateTime) -> bool {
@@ -266,12 +274,31 @@ fn defaults(p: &mut State, config: &State) {
     }
 }
 
+/// The fields of a `channels` item. An object type has no place for field
+/// descriptions in Terraform's schema (nested attributes would, but
+/// tf-provider 0.2.2 cannot send them), so the docs take them from here.
+pub const CHANNEL_FIELDS: [(&str, &str); 3] = [
+    (
+        "channel_type",
+        "How BindID sent the link: `email`, the only channel it has today.",
+    ),
+    (
+        "target",
+        "Where BindID sent the link: the user's email address.",
+    ),
+    (
+        "status",
+        "BindID's result for this channel: `success` when it accepted the link.",
+    ),
+];
+
 fn channel_type() -> AttributeType {
-    AttributeType::List(Box::new(AttributeType::Object(HashMap::from([
-        ("channel_type".to_owned(), AttributeType::String),
-        ("target".to_owned(), AttributeType::String),
-        ("status".to_owned(), AttributeType::String),
-    ]))))
+    AttributeType::List(Box::new(AttributeType::Object(
+        CHANNEL_FIELDS
+            .iter()
+            .map(|(name, _)| ((*name).to_owned(), AttributeType::String))
+            .collect(),
+    )))
 }
 
 #[async_trait]
