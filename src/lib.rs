@@ -6,6 +6,7 @@ pub mod data_sources;
 #[cfg(unix)]
 mod handshake;
 pub mod logging;
+mod parent_watch;
 pub mod provider;
 pub mod resources;
 pub mod schema;
