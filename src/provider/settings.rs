@@ -2,6 +2,8 @@
 //! wins over region defaults. Pure functions, so precedence is unit-tested
 //! without Terraform.
 
+mod budget;
+
 use crate::api::Secret;
 use crate::schema::validate;
 use reqwest::Url;
@@ -21,6 +23,8 @@ pub struct ProviderConfig {
     pub request_timeout: Value<String>,
     #[serde(default)]
     pub max_retries: Value<i64>,
+    #[serde(default)]
+    pub max_requests_per_second: Value<f64>,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -156,6 +160,7 @@ pub struct Settings {
     pub bindid: BindIdSettings,
     pub request_timeout: Duration,
     pub max_retries: u32,
+    pub max_requests_per_second: Option<f64>,
 }
 
 /// One setting: the HCL value if set, else the environment variable.
@@ -287,12 +292,16 @@ pub fn resolve(
         },
     };
 
+    let max_requests_per_second =
+        budget::resolve(&config.max_requests_per_second, env, &mut errors);
+
     match (bi, bindid) {
         (Some(beyond_identity), Some(bindid)) if errors.is_empty() => Ok(Settings {
             beyond_identity,
             bindid,
             request_timeout,
             max_retries,
+            max_requests_per_second,
         }),
         _ => Err(errors),
     }
