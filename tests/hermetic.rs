@@ -108,15 +108,8 @@ fn the_quickstart_applies_plans_clean_and_destroys_in_a_users_shell() {
         "TF_LOG reached terraform:\n{}",
         apply.all()
     );
-    let mut recipients: Vec<String> = ws
-        .sandbox
-        .outbox()
-        .into_iter()
-        .map(|m| m.recipient)
-        .collect();
-    recipients.sort();
     assert_eq!(
-        recipients,
+        ws.recipients(),
         ["alice@example.com", "bob@example.com", "carol@example.com"],
         "TF_VAR_invitees reached terraform"
     );

@@ -10,7 +10,7 @@ use crate::schema::plan::{known, known_list, known_str, to_list};
 use crate::schema::validate;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use tf_provider::schema::{AttributeType, Schema};
 use tf_provider::value::{self, Value, ValueEmpty};
@@ -274,31 +274,12 @@ fn defaults(p: &mut State, config: &State) {
     }
 }
 
-/// The fields of a `channels` item. An object type has no place for field
-/// descriptions in Terraform's schema (nested attributes would, but
-/// tf-provider 0.2.2 cannot send them), so the docs take them from here.
-pub const CHANNEL_FIELDS: [(&str, &str); 3] = [
-    (
-        "channel_type",
-        "How BindID sent the link: `email`, the only channel it has today.",
-    ),
-    (
-        "target",
-        "Where BindID sent the link: the user's email address.",
-    ),
-    (
-        "status",
-        "BindID's result for this channel: `success` when it accepted the link.",
-    ),
-];
-
 fn channel_type() -> AttributeType {
-    AttributeType::List(Box::new(AttributeType::Object(
-        CHANNEL_FIELDS
-            .iter()
-            .map(|(name, _)| ((*name).to_owned(), AttributeType::String))
-            .collect(),
-    )))
+    AttributeType::List(Box::new(AttributeType::Object(HashMap::from([
+        ("channel_type".to_owned(), AttributeType::String),
+        ("target".to_owned(), AttributeType::String),
+        ("status".to_owned(), AttributeType::String),
+    ]))))
 }
 
 #[async_trait]

@@ -240,6 +240,18 @@ impl Workspace {
         self.run(&["apply", "-json", "-input=false", "-auto-approve"])
     }
 
+    /// Who the sandbox sent a link to, sorted.
+    pub fn recipients(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .sandbox
+            .outbox()
+            .into_iter()
+            .map(|m| m.recipient)
+            .collect();
+        all.sort();
+        all
+    }
+
     /// Emails (credential binding jobs) the sandbox sent.
     pub fn emails(&self) -> usize {
         self.sandbox
