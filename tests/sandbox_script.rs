@@ -133,11 +133,26 @@ resource "enroll_credential_binding_job" "alice" {
   identity_id             = "a11ce0d9e2b7c401"
   authenticator_config_id = enroll_authenticator_config.mine.id
 }
+
+resource "enroll_bindid_activation" "carol" {
+  user_email = "carol@example.com"
+  client_id  = "3d70edce.sandbox_client.tid_sandbox.bindid.io"
+  alias {
+    type = "email"
+  }
+}
 "#,
     )
     .unwrap();
+    // The other shell belongs to a user of the real vendors: their ready
+    // tokens, which the provider prefers, must not reach the sandbox.
     let shell = |args: &[&str]| -> Run {
         let out = hermetic_command("bash")
+            .env(
+                "BEYOND_IDENTITY_API_TOKEN",
+                "eyJhbGciOiJSUzI1NiJ9.e30.c2lnbmF0dXJl",
+            )
+            .env("BINDID_ACCESS_TOKEN", "eyJhbGciOiJFUzI1NiJ9.e30.dG9rZW4")
             .arg("-c")
             .arg(". \"$0\" && exec \"$@\"")
             .arg(&env_file)
@@ -155,7 +170,9 @@ resource "enroll_credential_binding_job" "alice" {
 
     let (status, page) = get(&format!("{url}/"));
     assert!(status.contains(" 200"), "outbox page: {status}");
-    assert!(page.contains("alice@example.com"), "outbox page:\n{page}");
+    for recipient in ["alice@example.com", "carol@example.com"] {
+        assert!(page.contains(recipient), "outbox page:\n{page}");
+    }
 
     running.interrupt();
     let deadline = Instant::now() + Duration::from_secs(10);
