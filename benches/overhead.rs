@@ -13,7 +13,7 @@ mod common;
 use common::{identity_id, Workspace};
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -237,7 +237,7 @@ fn handshake_time(runs: usize) -> Duration {
     let mut all = Vec::new();
     for _ in 0..runs {
         let t = Instant::now();
-        let mut child = Command::new(common::PROVIDER_BIN)
+        let mut child = common::hermetic_command(common::PROVIDER_BIN)
             .env(
                 "TF_PLUGIN_MAGIC_COOKIE",
                 "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
@@ -301,7 +301,7 @@ fn main() {
         .collect();
     let runs = env_num("BENCH_RUNS", 5).max(1);
     let rate_runs = env_num("BENCH_RATE_RUNS", 3);
-    let tf_version = Command::new(common::terraform_bin())
+    let tf_version = common::hermetic_command(common::terraform_bin())
         .arg("version")
         .output()
         .unwrap();

@@ -16,6 +16,7 @@ mod data_sources;
 mod handshake;
 mod logging;
 mod models;
+mod parent_watch;
 mod provider;
 mod resources;
 mod schema;

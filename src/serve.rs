@@ -33,6 +33,7 @@ pub fn run() -> ExitCode {
     #[cfg(unix)]
     crate::handshake::install();
     survive_interrupts();
+    crate::parent_watch::exit_when_orphaned();
 
     // One thread: the provider waits on Terraform and on HTTP answers and
     // uses ~3% of the CPU of an apply; worker threads bought no time and

@@ -245,3 +245,48 @@ fn import_is_refused_with_the_reason() {
     assert_eq!(run.code, 1);
     assert!(run.all().contains("no API to read"), "{}", run.all());
 }
+
+/// `2026-12-01T02:55:55.694773Z`: RFC 3339, UTC, exactly six digits.
+fn has_microseconds(t: &str) -> bool {
+    let b = t.as_bytes();
+    let digits = |r: std::ops::Range<usize>| r.into_iter().all(|i| b[i].is_ascii_digit());
+    b.len() == 27
+        && digits(0..4)
+        && b[4] == b'-'
+        && b[10] == b'T'
+        && b[19] == b'.'
+        && digits(20..26)
+        && b[26] == b'Z'
+}
+
+#[test]
+fn every_time_in_state_has_microseconds_like_beyond_identitys() {
+    let ws = Workspace::new();
+    let quickstart =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/quickstart/main.tf");
+    std::fs::copy(quickstart, ws.path().join("main.tf")).unwrap();
+    ws.apply();
+    let times = [
+        ("enroll_bindid_activation.carol", "sent_at"),
+        ("enroll_bindid_activation.carol", "expire_time"),
+        (
+            "enroll_credential_binding_job.invite[\"alice@example.com\"]",
+            "create_time",
+        ),
+        (
+            "enroll_credential_binding_job.invite[\"alice@example.com\"]",
+            "update_time",
+        ),
+        (
+            "enroll_credential_binding_job.invite[\"alice@example.com\"]",
+            "expire_time",
+        ),
+    ];
+    for (address, attribute) in times {
+        let s = ws
+            .resource(address)
+            .unwrap_or_else(|| panic!("no {address}"));
+        let t = s[attribute].as_str().unwrap_or_default();
+        assert!(has_microseconds(t), "{address}.{attribute} = {t:?}");
+    }
+}

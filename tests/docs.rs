@@ -54,6 +54,45 @@ fn object_attrs(t: &Value) -> Option<&serde_json::Map<String, Value>> {
     (obj.first()?.as_str()? == "object").then(|| obj.get(1)?.as_object())?
 }
 
+/// The fields of read-only attributes of object type. Terraform's schema
+/// has no place for their descriptions (nested attributes would, but
+/// tf-provider 0.2.2 cannot send them), so the docs keep them here.
+const OBJECT_FIELDS: [(&str, &[(&str, &str)]); 1] = [(
+    "channels",
+    &[
+        (
+            "channel_type",
+            "How BindID sent the link: `email`, the only channel it has today.",
+        ),
+        (
+            "target",
+            "Where BindID sent the link: the user's email address.",
+        ),
+        (
+            "status",
+            "BindID's result for this channel: `success` when it accepted the link.",
+        ),
+    ],
+)];
+
+/// The description of a field of an object-typed attribute; a field without
+/// one fails here rather than leaving an empty docs line.
+fn object_field_description(attribute: &str, field: &str) -> &'static str {
+    let fields: &[(&str, &str)] = OBJECT_FIELDS
+        .iter()
+        .find(|(name, _)| *name == attribute)
+        .map_or(&[], |(_, fields)| fields);
+    fields
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map(|(_, about)| *about)
+        .unwrap_or_else(|| {
+            panic!(
+                "`{attribute}.{field}` has no description: add it to OBJECT_FIELDS in tests/docs.rs"
+            )
+        })
+}
+
 struct Nested {
     anchor: String,
     title: String,
@@ -88,7 +127,10 @@ fn render_block(block: &Value, prefix: &str, nested: &mut Vec<Nested>) -> String
             keys.sort();
             let body = keys
                 .iter()
-                .map(|k| format!("- `{k}` ({})", type_name(&fields[k.as_str()])))
+                .map(|k| {
+                    let about = object_field_description(name, k);
+                    format!("- `{k}` ({}) {about}", type_name(&fields[k.as_str()]))
+                })
                 .collect::<Vec<_>>()
                 .join("\n");
             nested.push(Nested {

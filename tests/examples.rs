@@ -5,9 +5,8 @@
 //! init`.
 
 mod common;
-use common::{output_of, terraform_bin, Run, Workspace};
+use common::{hermetic_command, output_of, terraform_bin, Run, Workspace};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const REQUIRED_PROVIDERS: &str = "terraform {\n  required_providers {\n    enroll = {\n      source = \"passwordless/enroll\"\n    }\n  }\n}\n";
 
@@ -78,10 +77,9 @@ fn relative(dir: &Path) -> String {
 #[test]
 fn examples_are_terraform_fmt_clean() {
     let run = output_of(
-        Command::new(terraform_bin())
+        hermetic_command(terraform_bin())
             .args(["fmt", "-check", "-recursive", "-diff", "-no-color"])
-            .arg(examples())
-            .env("CHECKPOINT_DISABLE", "1"),
+            .arg(examples()),
     );
     assert_eq!(
         run.code,

@@ -931,7 +931,7 @@ fn interrupted_apply(case: &str, group: bool) {
     } else {
         child.id().to_string()
     };
-    let killed = std::process::Command::new("kill")
+    let killed = common::hermetic_command("kill")
         .args(["-INT", "--", &target])
         .status()
         .expect("run kill");

@@ -89,15 +89,8 @@ fn test_users_are_created_invited_changed_in_place_and_destroyed_after_their_job
         assert_eq!(api["display_name"], name);
         assert_eq!(api["status"], "active");
     }
-    let mut recipients: Vec<String> = ws
-        .sandbox
-        .outbox()
-        .into_iter()
-        .map(|m| m.recipient)
-        .collect();
-    recipients.sort();
     assert_eq!(
-        recipients,
+        ws.recipients(),
         ["casey@example.com", "quinn@example.com", "tess@example.com"],
         "one email per new identity, to its address"
     );

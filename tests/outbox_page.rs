@@ -7,12 +7,12 @@
 
 mod common;
 
-use common::Workspace;
+use common::{hermetic_command, Workspace};
 use enroll_sandbox::{OutboxKind, OutboxMessage};
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -51,7 +51,7 @@ fn rendered_dom(url: &str) -> String {
     let bin = chromium_bin();
     let home = tempfile::tempdir().expect("temp dir for Chromium");
     let profile = home.path().join("profile");
-    let mut cmd = Command::new(&bin);
+    let mut cmd = hermetic_command(&bin);
     cmd.args([
         "--headless",
         "--no-sandbox",

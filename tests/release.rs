@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{terraform_bin, Run, PROVIDER_BIN};
+use common::{hermetic_command, terraform_bin, Run, PROVIDER_BIN};
 use enroll_sandbox::{OutboxKind, SandboxConfig, SandboxHandle};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -48,18 +48,22 @@ fn run(cmd: &mut Command) -> Run {
     }
 }
 
-/// Runs the script on `binary`; `epoch` is its SOURCE_DATE_EPOCH (None:
-/// the script's default, the last commit's time).
-fn release(binary: &Path, args: &[&Path], epoch: Option<u64>) -> Run {
+/// Runs the script on `binary` with `env` set; `epoch` is its
+/// SOURCE_DATE_EPOCH (None: the script's default, the last commit's time).
+fn release_run(binary: &Path, args: &[&Path], epoch: Option<u64>, env: &[(&str, &str)]) -> Run {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/release");
-    let mut cmd = Command::new(script);
+    let mut cmd = hermetic_command(script);
     cmd.args(args)
         .env("ENROLL_RELEASE_BINARY", binary)
-        .env_remove("SOURCE_DATE_EPOCH");
+        .envs(env.iter().copied());
     if let Some(epoch) = epoch {
         cmd.env("SOURCE_DATE_EPOCH", epoch.to_string());
     }
-    let run = run(&mut cmd);
+    run(&mut cmd)
+}
+
+fn release(binary: &Path, args: &[&Path], epoch: Option<u64>) -> Run {
+    let run = release_run(binary, args, epoch, &[]);
     assert_eq!(run.code, 0, "scripts/release failed:\n{}", run.all());
     run
 }
@@ -68,7 +72,7 @@ fn release(binary: &Path, args: &[&Path], epoch: Option<u64>) -> Run {
 /// release itself uses), as lowercase hex.
 fn sha256_hex(data: &[u8]) -> String {
     use std::io::Write;
-    let mut child = Command::new("sha256sum")
+    let mut child = hermetic_command("sha256sum")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -250,29 +254,15 @@ impl Project {
     }
 
     fn terraform(&self, args: &[&str], env: &[(String, String)]) -> Run {
-        let mut cmd = Command::new(&self.terraform);
+        // The hermetic environment has no TF_DATA_DIR, TF_PLUGIN_CACHE_DIR or
+        // TF_REATTACH_PROVIDERS, so only the mirror can supply the provider
+        // and terraform keeps its data in this directory.
+        let mut cmd = hermetic_command(&self.terraform);
         cmd.args(args)
             .current_dir(&self.dir)
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("TF_IN_AUTOMATION", "1")
             .env("NO_COLOR", "1")
             .envs(env.iter().map(|(k, v)| (k, v)));
-        // Anything that would let terraform find the provider other than
-        // through the mirror, or keep its data outside this directory.
-        for var in [
-            "TF_DATA_DIR",
-            "TF_PLUGIN_CACHE_DIR",
-            "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE",
-            "TF_REATTACH_PROVIDERS",
-            "TF_CLI_ARGS",
-            "TF_CLI_ARGS_init",
-            "TF_CLI_ARGS_apply",
-            "TF_LOG",
-            "TF_LOG_PROVIDER",
-        ] {
-            cmd.env_remove(var);
-        }
         run(&mut cmd)
     }
 
@@ -463,4 +453,187 @@ fn same_binary_and_epoch_give_the_same_zip() {
     assert_eq!(zip_entries(&zip)[0].dos_stamp, dos_stamp);
     assert_eq!(pa.sums, pb.sums);
     assert_eq!(zip, std::fs::read(b.join(&pb.zip)).unwrap());
+}
+
+const PASSPHRASE: &str = "correct horse battery staple";
+
+/// A throwaway GnuPG home holding one RSA signing key (the Terraform
+/// Registry takes RSA and DSA keys) with a passphrase, as a release key
+/// has. The agent gpg starts for it is stopped on drop.
+struct Keyring {
+    home: tempfile::TempDir,
+    fingerprint: String,
+}
+
+impl Keyring {
+    fn new() -> Keyring {
+        let home = tempfile::tempdir().expect("a GnuPG home");
+        // The agent calibrates the passphrase's key derivation to take a
+        // while, 3 s a key here; a test key needs no such protection.
+        std::fs::write(home.path().join("gpg-agent.conf"), "s2k-count 65536\n").unwrap();
+        let mut ring = Keyring {
+            home,
+            fingerprint: String::new(),
+        };
+        let made = ring.gpg(&[
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            PASSPHRASE,
+            "--quick-gen-key",
+            "enroll release test <release-test@example.invalid>",
+            "rsa2048",
+            "sign",
+            "1d",
+        ]);
+        assert_eq!(made.code, 0, "gpg could not make a key:\n{}", made.all());
+        let listed = ring.gpg(&["--with-colons", "--list-secret-keys"]);
+        ring.fingerprint = listed
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("fpr:"))
+            .map(|rest| rest.trim_matches(':').to_owned())
+            .expect("the key's fingerprint");
+        ring
+    }
+
+    fn home(&self) -> &str {
+        self.home.path().to_str().unwrap()
+    }
+
+    fn gpg(&self, args: &[&str]) -> Run {
+        run(hermetic_command("gpg")
+            .arg("--batch")
+            .args(args)
+            .env("GNUPGHOME", self.home.path()))
+    }
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        let _ = hermetic_command("gpgconf")
+            .args(["--kill", "all"])
+            .env("GNUPGHOME", self.home.path())
+            .status();
+    }
+}
+
+fn gpg_bin_present() {
+    let ok = hermetic_command("gpg")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "the release signing test needs `gpg`: install Debian's `gnupg` package (scripts/test \
+         does)"
+    );
+}
+
+#[test]
+fn every_platforms_checksums_are_signed_with_the_key_named_by_gpg_fingerprint() {
+    gpg_bin_present();
+    let keys = Keyring::new();
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = tmp.path().join("dist");
+    let out: [&Path; 2] = [Path::new("--out"), &dist];
+    // What is zipped does not matter here, and a small file zips at once.
+    let binary = tmp.path().join("provider");
+    std::fs::write(&binary, b"#!/bin/sh\necho not a provider\n").unwrap();
+    // The release workflow: one zip per platform, then the checksums of
+    // them all, signed.
+    release(&binary, &out, None);
+    let windows = [
+        out[0],
+        out[1],
+        Path::new("--platform"),
+        Path::new("windows_arm64"),
+    ];
+    release(&binary, &windows, None);
+    let sign = [
+        out[0],
+        out[1],
+        Path::new("--sums-only"),
+        Path::new("--sign"),
+    ];
+    let signed = release_run(
+        &binary,
+        &sign,
+        None,
+        &[
+            ("GPG_FINGERPRINT", &keys.fingerprint),
+            ("GPG_PASSPHRASE", PASSPHRASE),
+            ("GNUPGHOME", keys.home()),
+        ],
+    );
+    assert_eq!(signed.code, 0, "scripts/release failed:\n{}", signed.all());
+    assert!(
+        !signed.all().contains(PASSPHRASE),
+        "the passphrase was printed"
+    );
+
+    let prefix = format!("{NAME}_{VERSION}");
+    let sums = dist.join(format!("{prefix}_SHA256SUMS"));
+    let sig = dist.join(format!("{prefix}_SHA256SUMS.sig"));
+    let listed = parse_sums(&std::fs::read_to_string(&sums).unwrap());
+    let mut expected = vec![
+        format!("{prefix}_{}.zip", platform()),
+        format!("{prefix}_windows_arm64.zip"),
+        format!("{prefix}_manifest.json"),
+    ];
+    expected.sort();
+    assert_eq!(listed.keys().cloned().collect::<Vec<_>>(), expected);
+    for (name, hash) in &listed {
+        assert_eq!(&sha256_hex(&std::fs::read(dist.join(name)).unwrap()), hash);
+    }
+    let windows_zip = std::fs::read(dist.join(format!("{prefix}_windows_arm64.zip"))).unwrap();
+    assert_eq!(
+        zip_entries(&windows_zip)[0].name,
+        format!("{NAME}_v{VERSION}.exe")
+    );
+
+    // As the registry checks it: with the public key alone.
+    let registry = tempfile::tempdir().unwrap();
+    let public = keys.gpg(&["--armor", "--export", &keys.fingerprint]);
+    assert!(public.stdout.contains("BEGIN PGP PUBLIC KEY BLOCK"));
+    let key_file = registry.path().join("release.asc");
+    std::fs::write(&key_file, &public.stdout).unwrap();
+    let verifier = Keyring {
+        home: registry,
+        fingerprint: keys.fingerprint.clone(),
+    };
+    let imported = verifier.gpg(&["--import", key_file.to_str().unwrap()]);
+    assert_eq!(imported.code, 0, "{}", imported.all());
+    let sums_path = sums.to_str().unwrap();
+    let verified = verifier.gpg(&["--verify", sig.to_str().unwrap(), sums_path]);
+    assert_eq!(verified.code, 0, "gpg --verify failed:\n{}", verified.all());
+    assert!(
+        verified.stderr.contains("Good signature"),
+        "{}",
+        verified.all()
+    );
+
+    // And the signature is worth something: one changed byte breaks it.
+    let mut tampered = std::fs::read(&sums).unwrap();
+    tampered[0] = if tampered[0] == b'0' { b'1' } else { b'0' };
+    let tampered_path = tmp.path().join("tampered_SHA256SUMS");
+    std::fs::write(&tampered_path, tampered).unwrap();
+    let bad = verifier.gpg(&[
+        "--verify",
+        sig.to_str().unwrap(),
+        tampered_path.to_str().unwrap(),
+    ]);
+    assert_ne!(bad.code, 0, "a changed SHA256SUMS verified:\n{}", bad.all());
+    assert!(bad.stderr.contains("BAD signature"), "{}", bad.all());
+}
+
+#[test]
+fn sign_without_a_key_is_an_error_that_names_gpg_fingerprint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args: [&Path; 3] = [Path::new("--out"), tmp.path(), Path::new("--sign")];
+    let binary = tmp.path().join("provider");
+    std::fs::write(&binary, b"#!/bin/sh\n").unwrap();
+    let run = release_run(&binary, &args, None, &[]);
+    assert_ne!(run.code, 0, "{}", run.all());
+    assert!(run.stderr.contains("GPG_FINGERPRINT"), "{}", run.all());
 }

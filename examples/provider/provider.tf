@@ -14,6 +14,7 @@ provider "enroll" {
     # credentials_secret = var.bindid_credentials_secret
   }
 
-  request_timeout = "30s"
-  max_retries     = 4
+  request_timeout         = "30s"
+  max_retries             = 4
+  max_requests_per_second = 20 # this configuration's share of the vendors' rate limits
 }

@@ -1,8 +1,12 @@
 //! The `enroll-sandbox` binary: banner, env file, signals.
 
+#[path = "../../tests/common/hermetic.rs"]
+mod hermetic;
+
+use hermetic::hermetic_command;
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 struct Running {
@@ -25,7 +29,7 @@ fn start() -> Running {
         std::thread::current().id()
     ));
     let _ = std::fs::remove_file(&env_file);
-    let child = Command::new(env!("CARGO_BIN_EXE_enroll-sandbox"))
+    let child = hermetic_command(env!("CARGO_BIN_EXE_enroll-sandbox"))
         .args(["--port", "0", "--env-file"])
         .arg(&env_file)
         .stdout(Stdio::piped())
@@ -62,7 +66,11 @@ async fn the_env_file_points_at_a_live_sandbox() {
     assert!(contents.contains("export BEYOND_IDENTITY_TENANT_ID=000176d94fd7b4d1\n"));
     let url = url_of(&contents);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let seed: serde_json::Value = reqwest::get(format!("{url}/_sandbox/seed"))
+    // No proxy: a user's HTTP_PROXY must not carry a loopback request away.
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let seed: serde_json::Value = http
+        .get(format!("{url}/_sandbox/seed"))
+        .send()
         .await
         .unwrap()
         .json()
@@ -76,7 +84,7 @@ async fn the_env_file_points_at_a_live_sandbox() {
 fn sigterm_stops_it_after_printing_the_banner() {
     let mut running = start();
     wait_for_env_file(&running);
-    let status = Command::new("kill")
+    let status = hermetic_command("kill")
         .args(["-TERM", &running.child.id().to_string()])
         .status()
         .unwrap();

@@ -1,6 +1,7 @@
 //! The one HTTP client of a provider process: timeouts, user agent, retries,
 //! error decoding and request logging. Every vendor call goes through here.
 
+use super::budget::Budget;
 use super::error::ApiError;
 use super::pace::Pacer;
 use super::secret::Secret;
@@ -103,6 +104,8 @@ pub struct HttpSettings {
     pub max_retries: u32,
     pub user_agent: String,
     pub backoff: Backoff,
+    /// `max_requests_per_second`: `None` for no limit.
+    pub max_requests_per_second: Option<f64>,
 }
 
 pub struct HttpClient {
@@ -112,6 +115,8 @@ pub struct HttpClient {
     /// holds them all until then, and they resume spaced at the host's pace
     /// instead of all at once.
     pacer: Pacer,
+    /// What the user allows us to send to each host (`budget.rs`).
+    budget: Budget,
 }
 
 impl HttpClient {
@@ -126,6 +131,7 @@ impl HttpClient {
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
         Ok(Self {
             inner,
+            budget: Budget::new(settings.max_requests_per_second),
             settings,
             pacer: Pacer::default(),
         })
@@ -142,6 +148,7 @@ impl HttpClient {
         let host = host_key(&req.url);
         loop {
             self.pacer.wait(&host).await;
+            self.budget.wait(&host).await;
             let result = self.send_once(req, &creds, &host).await;
             let err = match result {
                 Ok(resp) => return Ok(resp),

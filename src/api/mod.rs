@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod beyond_identity;
 pub mod bindid;
+pub mod budget;
 pub mod error;
 pub mod http;
 pub mod pace;

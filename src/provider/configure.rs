@@ -30,6 +30,7 @@ pub fn build_clients(
         max_retries: settings.max_retries,
         user_agent: user_agent(terraform_version),
         backoff,
+        max_requests_per_second: settings.max_requests_per_second,
     })?);
     let bi = settings.beyond_identity;
     let beyond_identity = bi.auth.map(|auth| {

@@ -16,6 +16,8 @@ pub struct ProviderConfig {
     pub request_timeout: Value<String>,
     #[serde(default)]
     pub max_retries: Value<i64>,
+    #[serde(default)]
+    pub max_requests_per_second: Value<f64>,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -89,6 +91,7 @@ pub fn provider_block() -> tf_provider::schema::Block {
         [
             ("request_timeout", optional(string(), "Longest time one HTTP request may take, as a duration such as `\"30s\"`. Defaults to `ENROLL_REQUEST_TIMEOUT`, else `30s`.")),
             ("max_retries", optional(number(), "How many times a retry-safe request is retried after a transient failure (0 to 10). Requests that send a link are retried only when the failure proves nothing was sent. Defaults to `ENROLL_MAX_RETRIES`, else 4.")),
+            ("max_requests_per_second", optional(number(), "The most requests a second this provider sends to each API host (`host:port`), shared by all its resources, such as `20` or `0.5`; they leave evenly spaced, so no second carries more. Set it to the share of the vendor's rate limit this configuration may use. Terraform may start a few provider processes per command, but one does the apply's work. 429 answers are still handled (`Retry-After`, pacing). Defaults to `ENROLL_MAX_REQUESTS_PER_SECOND`, else no limit.")),
         ],
         [
             ("beyond_identity", optional_block(bi)),

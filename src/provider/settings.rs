@@ -2,6 +2,8 @@
 //! wins over region defaults. Pure functions, so precedence is unit-tested
 //! without Terraform.
 
+mod budget;
+
 use super::hosts::{environment_hosts, region_hosts, ENVIRONMENTS, REGIONS};
 use super::schema::{BeyondIdentityBlock, BindIdBlock, ProviderConfig};
 use crate::api::Secret;
@@ -66,6 +68,7 @@ pub struct Settings {
     pub bindid: BindIdSettings,
     pub request_timeout: Duration,
     pub max_retries: u32,
+    pub max_requests_per_second: Option<f64>,
 }
 
 /// One setting: the HCL value if set, else the environment variable.
@@ -197,12 +200,16 @@ pub fn resolve(
         },
     };
 
+    let max_requests_per_second =
+        budget::resolve(&config.max_requests_per_second, env, &mut errors);
+
     match (bi, bindid) {
         (Some(beyond_identity), Some(bindid)) if errors.is_empty() => Ok(Settings {
             beyond_identity,
             bindid,
             request_timeout,
             max_retries,
+            max_requests_per_second,
         }),
         _ => Err(errors),
     }

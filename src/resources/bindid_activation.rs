@@ -122,8 +122,16 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
     }
 }
 
+/// RFC 3339 in UTC with microseconds, as Beyond Identity writes its times,
+/// so every time in state has one precision (not nanoseconds here and
+/// microseconds there).
 fn now_rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    let micros = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&micros)
+        .unwrap_or_default()
 }
 
 fn expired(expire_time: Option<&str>, now: OffsetDateTime) -> bool {

@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod hermetic;
+pub use hermetic::hermetic_command;
+
 use enroll_sandbox::{SandboxConfig, SandboxHandle};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -15,7 +18,7 @@ pub const PROVIDER_BIN: &str = env!("CARGO_BIN_EXE_terraform-provider-enroll");
 /// proves nothing.
 pub fn terraform_bin() -> String {
     let bin = std::env::var("TERRAFORM").unwrap_or_else(|_| "terraform".into());
-    let ok = Command::new(&bin)
+    let ok = hermetic_command(&bin)
         .arg("version")
         .output()
         .map(|o| o.status.success())
@@ -115,15 +118,11 @@ impl Workspace {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&self.terraform);
+        let mut cmd = hermetic_command(&self.terraform);
         cmd.args(args)
             .current_dir(self.path())
             .env("TF_CLI_CONFIG_FILE", &self.cli_config)
-            .env("TF_IN_AUTOMATION", "1")
-            .env("CHECKPOINT_DISABLE", "1")
-            .env("NO_COLOR", "1")
-            .env_remove("TF_LOG")
-            .env_remove("TF_LOG_PROVIDER");
+            .env("NO_COLOR", "1");
         for (k, v) in self.sandbox.env() {
             cmd.env(k, v);
         }
@@ -239,6 +238,18 @@ impl Workspace {
 
     pub fn apply_json(&self) -> Run {
         self.run(&["apply", "-json", "-input=false", "-auto-approve"])
+    }
+
+    /// Who the sandbox sent a link to, sorted.
+    pub fn recipients(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .sandbox
+            .outbox()
+            .into_iter()
+            .map(|m| m.recipient)
+            .collect();
+        all.sort();
+        all
     }
 
     /// Emails (credential binding jobs) the sandbox sent.
