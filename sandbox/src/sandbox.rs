@@ -32,6 +32,8 @@ struct Inner {
     faults: Mutex<Faults>,
     rate_limit: RateLimit,
     latency_ms: AtomicU64,
+    /// Requests a `late` fault is still working on.
+    late_work: AtomicU64,
 }
 
 /// Why a job could not be marked complete.
@@ -56,6 +58,7 @@ impl Sandbox {
                 faults: Mutex::new(Faults::default()),
                 rate_limit: RateLimit::default(),
                 latency_ms: AtomicU64::new(0),
+                late_work: AtomicU64::new(0),
             }),
         }
     }
@@ -266,6 +269,20 @@ impl Sandbox {
 
     pub(crate) fn check_rate_limit(&self) -> Result<(), Duration> {
         self.inner.rate_limit.check()
+    }
+
+    /// Requests still being worked on by a `late` fault, after their client
+    /// may have given up: a test waits for none before it counts emails.
+    pub fn late_work_in_flight(&self) -> u64 {
+        self.inner.late_work.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn late_work_started(&self) {
+        self.inner.late_work.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn late_work_done(&self) {
+        self.inner.late_work.fetch_sub(1, Ordering::SeqCst);
     }
 
     pub(crate) fn latency(&self) -> Duration {

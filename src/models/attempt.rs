@@ -10,6 +10,12 @@ const CLOCK_SLACK: time::Duration = time::Duration::seconds(60);
 /// No server finishes a request this long after it was sent; an object
 /// made later than this is not the attempt's.
 const LONGEST_COMMIT: time::Duration = time::Duration::minutes(10);
+/// A refresh decides no sooner than this after the provider gave up (or as
+/// long as the lost request took, if longer): a refresh that runs at once,
+/// as the next apply of a script does, must not race the server either.
+const QUIET_AFTER: time::Duration = time::Duration::seconds(10);
+/// The longest a refresh waits for that.
+const LONGEST_WAIT: time::Duration = time::Duration::seconds(60);
 
 /// A create that may or may not have happened, kept in private state until
 /// a refresh resolves it.
@@ -17,10 +23,15 @@ const LONGEST_COMMIT: time::Duration = time::Duration::minutes(10);
 pub struct Attempt {
     /// When the lost request was sent (RFC 3339).
     pub started: String,
-    /// Ids of the objects that existed before the attempt, for objects
-    /// with no natural key or creation time (authenticator configurations).
+    /// Ids of look-alike objects that are not the attempt's: for
+    /// configurations, those that existed before it; for jobs, those other
+    /// resources held when the provider gave up looking.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub existing: Vec<String>,
+    /// The earliest time a refresh may decide (RFC 3339); set when the
+    /// provider gives up looking.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub not_before: String,
 }
 
 impl Attempt {
@@ -28,7 +39,29 @@ impl Attempt {
         Attempt {
             started: started.format(&Rfc3339).unwrap_or_default(),
             existing,
+            not_before: String::new(),
         }
+    }
+
+    /// Recorded when the provider gives up looking, after the lost request
+    /// took `took`: no refresh decides before the server has had as long
+    /// again (at least `QUIET_AFTER`).
+    pub fn give_up(mut self, took: std::time::Duration) -> Self {
+        let wait = time::Duration::try_from(took)
+            .unwrap_or(LONGEST_WAIT)
+            .clamp(QUIET_AFTER, LONGEST_WAIT);
+        let at = OffsetDateTime::now_utc() + wait;
+        self.not_before = at.format(&Rfc3339).unwrap_or_default();
+        self
+    }
+
+    /// How long a refresh must still wait before it decides.
+    pub fn wait_left(&self, now: OffsetDateTime) -> std::time::Duration {
+        OffsetDateTime::parse(&self.not_before, &Rfc3339)
+            .ok()
+            .map(|t| (t - now).clamp(time::Duration::ZERO, LONGEST_WAIT))
+            .and_then(|d| std::time::Duration::try_from(d).ok())
+            .unwrap_or_default()
     }
 
     /// Whether an object created at `create_time` can be the attempt's.
@@ -66,5 +99,19 @@ mod tests {
             "a later run's"
         );
         assert!(a.could_have_made(None));
+    }
+
+    #[test]
+    fn a_refresh_waits_until_the_server_has_had_time() {
+        let now = OffsetDateTime::now_utc();
+        let a = Attempt::new(now, vec![]).give_up(std::time::Duration::from_secs(2));
+        let left = a.wait_left(now);
+        assert!(left > std::time::Duration::from_secs(9), "{left:?}");
+        assert!(left <= std::time::Duration::from_secs(11), "{left:?}");
+        let later = now + time::Duration::minutes(5);
+        assert_eq!(a.wait_left(later), std::time::Duration::ZERO);
+        let long = Attempt::new(now, vec![]).give_up(std::time::Duration::from_secs(3600));
+        assert!(long.wait_left(now) <= std::time::Duration::from_secs(60));
+        assert_eq!(Attempt::default().wait_left(now), std::time::Duration::ZERO);
     }
 }

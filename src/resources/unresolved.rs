@@ -11,8 +11,9 @@
 
 use crate::api::ApiError;
 use crate::logging;
+use crate::models::attempt::Attempt;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tf_provider::Diagnostics;
 
 /// Bounds of the wait before the second look.
@@ -20,11 +21,11 @@ const MIN_SETTLE: Duration = Duration::from_secs(1);
 const MAX_SETTLE: Duration = Duration::from_secs(30);
 
 /// How long to wait before looking again, given how long the lost request
-/// took (`Instant` it was sent): a server that was busy with it that long
-/// (a timeout, a gateway that gave up) may be busy as long again; one that
-/// failed at once has answered and is done.
-pub(crate) fn settle_time(sent: Instant) -> Duration {
-    sent.elapsed().clamp(MIN_SETTLE, MAX_SETTLE)
+/// took: a server that was busy with it that long (a timeout, a gateway
+/// that gave up) may be busy as long again; one that failed at once has
+/// answered and is done.
+pub(crate) fn settle_time(took: Duration) -> Duration {
+    took.clamp(MIN_SETTLE, MAX_SETTLE)
 }
 
 /// Looks for what a lost create made, at once and, when nothing is found
@@ -43,6 +44,21 @@ where
     }
     tokio::time::sleep(settle).await;
     look().await
+}
+
+/// Before a refresh decides about `attempt`: waits until the server has
+/// had time to finish the lost request, however soon after the apply that
+/// lost it this refresh runs.
+pub(crate) async fn quiet(module: &str, attempt: &Attempt) {
+    let wait = attempt.wait_left(time::OffsetDateTime::now_utc());
+    if !wait.is_zero() {
+        logging::warn(
+            module,
+            "waiting for the server to finish a create whose answer was lost",
+            &[("wait_ms", (wait.as_millis() as u64).into())],
+        );
+        tokio::time::sleep(wait).await;
+    }
 }
 
 /// Logs the lost answer, for `TF_LOG_PROVIDER` readers.
@@ -83,9 +99,9 @@ mod tests {
 
     #[test]
     fn the_second_look_waits_and_the_settle_time_is_bounded() {
-        assert_eq!(settle_time(Instant::now()), MIN_SETTLE);
-        let long_ago = Instant::now() - Duration::from_secs(300);
-        assert_eq!(settle_time(long_ago), MAX_SETTLE);
+        assert_eq!(settle_time(Duration::from_millis(20)), MIN_SETTLE);
+        assert_eq!(settle_time(Duration::from_secs(2)), Duration::from_secs(2));
+        assert_eq!(settle_time(Duration::from_secs(300)), MAX_SETTLE);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .start_paused(true)

@@ -143,6 +143,7 @@ async fn late(
     next: Next,
 ) -> Response {
     let delay = Duration::from_millis(fault.latency_ms);
+    sb.late_work_started();
     let work = tokio::spawn(async move {
         sleep(delay).await;
         let real = next.run(request).await;
@@ -160,6 +161,7 @@ async fn late(
             status: Some(response.status().as_u16()),
             vendor,
         });
+        sb.late_work_done();
         response
     });
     match work.await {

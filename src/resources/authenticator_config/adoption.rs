@@ -11,7 +11,7 @@ use crate::api::ApiError;
 use crate::models::attempt::Attempt;
 use crate::resources::claims::Claims;
 use crate::resources::common::api_error;
-use crate::resources::unresolved::{log_lost, look_twice, settle_time, warn_unresolved};
+use crate::resources::unresolved::{log_lost, look_twice, quiet, settle_time, warn_unresolved};
 use tf_provider::Diagnostics;
 use time::OffsetDateTime;
 
@@ -71,7 +71,7 @@ pub(super) async fn create(
         Err(e) => return create_failed(diags, &e),
     };
     log_lost("authenticator_config", &lost);
-    let settle = settle_time(sent);
+    let settle = settle_time(sent.elapsed());
     let look = look_twice(settle, || made_by(claims, api, realm, body, &attempt)).await;
     let look_err = match look {
         Ok(Some(made)) => return Some(Ok(made)),
@@ -82,7 +82,7 @@ pub(super) async fn create(
     warn_unresolved(diags, what, CONSEQUENCE, &lost, look_err.as_ref());
     // Configurations that siblings made meanwhile are theirs.
     attempt.existing.extend(claims.snapshot());
-    Some(Err(attempt))
+    Some(Err(attempt.give_up(sent.elapsed())))
 }
 
 /// The configuration a lost create made, looked for by a refresh when the
@@ -98,6 +98,7 @@ pub(super) async fn resolve(
     wanted: &AuthenticatorConfig,
     attempt: &Attempt,
 ) -> Option<Option<AuthenticatorConfig>> {
+    quiet("authenticator_config", attempt).await;
     let all = match api.list_authenticator_configs(realm).await {
         Ok(all) => all,
         Err(e) => {

@@ -9,8 +9,9 @@ use crate::models::attempt::Attempt;
 use crate::models::credential_binding_job::{Private, State};
 use crate::resources::claims::Claims;
 use crate::resources::common::api_error;
-use crate::resources::unresolved::{log_lost, look_twice, warn_unresolved};
+use crate::resources::unresolved::{log_lost, look_twice, quiet, settle_time, warn_unresolved};
 use crate::schema::plan::known_str;
+use std::sync::Mutex;
 use std::time::Duration;
 use tf_provider::value::Value;
 use tf_provider::Diagnostics;
@@ -41,10 +42,14 @@ async fn made_by(
     identity_id: &str,
     wanted: &Wanted<'_>,
     attempt: &Attempt,
+    seen: &Mutex<Vec<String>>,
 ) -> Result<Option<CredentialBindingJob>, ApiError> {
     let look = async {
         let jobs = api.list_credential_binding_jobs(realm, identity_id).await?;
-        Ok(candidates(jobs, wanted, attempt))
+        let found = candidates(jobs, wanted, attempt);
+        let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+        *seen = found.iter().map(|j| j.id.clone()).collect();
+        Ok(found)
     };
     claims.adopt(look, |j| j.id.as_str()).await
 }
@@ -60,8 +65,20 @@ pub(super) async fn resolve(
     state: &State,
     attempt: &Attempt,
 ) -> Option<Option<CredentialBindingJob>> {
+    quiet("credential_binding_job", attempt).await;
     let identity_id = known_str(&state.identity_id).unwrap_or_default();
-    match made_by(claims, api, realm, identity_id, &wanted(state), attempt).await {
+    let seen = Mutex::default();
+    match made_by(
+        claims,
+        api,
+        realm,
+        identity_id,
+        &wanted(state),
+        attempt,
+        &seen,
+    )
+    .await
+    {
         Ok(found) => Some(found),
         Err(e) => {
             let summary = "Cannot look for the job a lost create made";
@@ -86,12 +103,14 @@ pub(super) async fn after_lost_create(
     planned: &State,
     attempt: Attempt,
     lost: ApiError,
-    settle: Duration,
+    took: Duration,
 ) -> Result<CredentialBindingJob, Private> {
+    let settle = settle_time(took);
     log_lost("credential_binding_job", &lost);
     let wanted = wanted(planned);
+    let seen = Mutex::default();
     let look = look_twice(settle, || {
-        made_by(claims, api, realm, identity_id, &wanted, &attempt)
+        made_by(claims, api, realm, identity_id, &wanted, &attempt, &seen)
     })
     .await;
     let look_err = match look {
@@ -101,6 +120,10 @@ pub(super) async fn after_lost_create(
     };
     let what = "credential binding job";
     warn_unresolved(diags, what, CONSEQUENCE, &lost, look_err.as_ref());
+    // Look-alikes seen now were made by siblings (this one's would have
+    // been adopted): a later refresh must not take them for the lost one.
+    let mut attempt = attempt.give_up(took);
+    attempt.existing = seen.into_inner().unwrap_or_else(|p| p.into_inner());
     Err(Private {
         imported: false,
         unresolved: Some(attempt),
@@ -136,6 +159,7 @@ fn candidates(
                 && j.delivery_method.as_deref() == Some(wanted.delivery_method)
                 && j.create_time.is_some()
                 && attempt.could_have_made(j.create_time.as_deref())
+                && !attempt.existing.contains(&j.id)
         })
         .collect();
     found.sort_by(|a, b| b.create_time.cmp(&a.create_time));

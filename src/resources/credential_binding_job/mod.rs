@@ -11,7 +11,6 @@ use super::common::{
     realm_of,
 };
 use super::renewal::is_expired;
-use super::unresolved::settle_time;
 use crate::api::beyond_identity::credential_binding_jobs::DeliveryMethod;
 use crate::api::beyond_identity::credential_binding_jobs::NewCredentialBindingJob;
 use crate::clients::ProviderData;
@@ -325,7 +324,7 @@ impl Resource for CredentialBindingJobResource {
                 return None;
             }
         };
-        let settle = settle_time(sent);
+        let took = sent.elapsed();
         let found = adoption::after_lost_create(
             diags,
             &self.claims,
@@ -335,7 +334,7 @@ impl Resource for CredentialBindingJobResource {
             &s,
             attempt,
             lost,
-            settle,
+            took,
         )
         .await;
         match found {

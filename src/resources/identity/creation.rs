@@ -6,7 +6,7 @@ use crate::api::beyond_identity::{BeyondIdentity, RealmRef};
 use crate::api::ApiError;
 use crate::models::attempt::Attempt;
 use crate::resources::common::{api_error, attr};
-use crate::resources::unresolved::{log_lost, look_twice, settle_time, warn_unresolved};
+use crate::resources::unresolved::{log_lost, look_twice, quiet, settle_time, warn_unresolved};
 use tf_provider::{AttributePath, Diagnostics};
 use time::OffsetDateTime;
 
@@ -42,7 +42,19 @@ async fn username_taken(
 /// The identity a lost create made: the realm's identity with this
 /// username, if it was created around the attempt. Usernames are unique,
 /// so there is at most one; an older one belongs to someone else.
-pub(super) async fn made_by(
+/// A refresh (or destroy) of an identity whose create's answer was lost:
+/// once the server has had time, the identity the attempt made, if any.
+pub(super) async fn resolve(
+    api: &BeyondIdentity,
+    realm: &RealmRef,
+    username: &str,
+    attempt: &Attempt,
+) -> Result<Option<Identity>, ApiError> {
+    quiet("identity", attempt).await;
+    made_by(api, realm, username, attempt).await
+}
+
+async fn made_by(
     api: &BeyondIdentity,
     realm: &RealmRef,
     username: &str,
@@ -76,14 +88,14 @@ pub(super) async fn create(
         Err(e) => return create_failed(diags, api, realm, new, &e).await,
     };
     log_lost("identity", &lost);
-    let settle = settle_time(sent);
+    let settle = settle_time(sent.elapsed());
     let look = look_twice(settle, || made_by(api, realm, &new.username, &attempt)).await;
     let again = match look {
         Ok(Some(made)) => return Some(Ok(made)),
         Ok(None) => api.create_identity(realm, new).await,
         Err(look_err) => {
             warn_unresolved(diags, "identity", CONSEQUENCE, &lost, Some(&look_err));
-            return Some(Err(attempt));
+            return Some(Err(attempt.give_up(sent.elapsed())));
         }
     };
     match again {
@@ -95,13 +107,13 @@ pub(super) async fn create(
                 Ok(None) => create_failed(diags, api, realm, new, &e).await,
                 Err(look_err) => {
                     warn_unresolved(diags, "identity", CONSEQUENCE, &e, Some(&look_err));
-                    Some(Err(attempt))
+                    Some(Err(attempt.give_up(sent.elapsed())))
                 }
             }
         }
         Err(e) if e.ambiguous() => {
             warn_unresolved(diags, "identity", CONSEQUENCE, &e, None);
-            Some(Err(attempt))
+            Some(Err(attempt.give_up(sent.elapsed())))
         }
         Err(e) => create_failed(diags, api, realm, new, &e).await,
     }

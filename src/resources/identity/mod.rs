@@ -109,7 +109,7 @@ impl Resource for IdentityResource {
             // A lost create: the server is long done, so what it made is
             // there to adopt, or nothing was made and the plan creates it.
             let username = known_str(&state.username).unwrap_or_default();
-            return match creation::made_by(&bi.api, &realm, username, attempt).await {
+            return match creation::resolve(&bi.api, &realm, username, attempt).await {
                 Ok(made) => Some((opt_state(made, &realm), Value::Null)),
                 Err(e) => {
                     api_error(
@@ -289,7 +289,7 @@ impl Resource for IdentityResource {
             // Destroyed before a refresh resolved a lost create.
             (None, Value::Value(attempt)) => {
                 let username = known_str(&prior.username).unwrap_or_default();
-                match creation::made_by(&bi.api, &realm, username, attempt).await {
+                match creation::resolve(&bi.api, &realm, username, attempt).await {
                     Ok(Some(made)) => made.id,
                     Ok(None) => return Some(()),
                     Err(e) => {
