@@ -10,7 +10,7 @@
 //! errors; `http/` is the plumbing both share (server, the middleware that
 //! injects faults and the rate limit, strict bodies, OAuth); `harness/` is
 //! what tests and the binary drive the sandbox with; `ui/` is what a person
-//! sees. `sandbox.rs` (the handle every handler receives), `state.rs` (the
+//! sees. `sandbox.rs` (the handle every handler receives), `state/` (the
 //! vendors' data), `ids.rs` and `sync.rs` stay at the top: they are shared
 //! across those layers, not part of one.
 

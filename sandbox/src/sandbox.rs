@@ -95,6 +95,17 @@ impl Sandbox {
         self.store().outbox.clone()
     }
 
+    /// The newest `n` messages, newest first, and how many there are in all.
+    pub(crate) fn outbox_newest(&self, n: usize) -> (usize, Vec<OutboxMessage>) {
+        let store = self.store();
+        let newest = store.outbox.iter().rev().take(n).cloned().collect();
+        (store.outbox.len(), newest)
+    }
+
+    pub(crate) fn outbox_message(&self, id: &str) -> Option<OutboxMessage> {
+        self.store().outbox.iter().find(|m| m.id == id).cloned()
+    }
+
     pub fn requests(&self) -> Vec<RequestRecord> {
         lock(&self.inner.log).clone()
     }

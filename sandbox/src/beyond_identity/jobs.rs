@@ -26,6 +26,13 @@ use crate::ui::page;
 
 const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 
+/// The spec's sizes for every list of jobs.
+const JOB_LISTING: Listing = Listing {
+    kind: "credential_binding_jobs",
+    default_size: 20,
+    max_size: 200,
+};
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct JobRequest {
@@ -181,11 +188,12 @@ pub(crate) async fn create(
         }),
         (DeliveryMethod::Email, None) => {}
     }
-    store.jobs.insert(id, job);
+    store.jobs.insert(job);
     Ok(Json(response).into_response())
 }
 
-/// `identity_id` may be `-`: every job in the realm.
+/// `identity_id` may be `-`: every job in the realm. Only the requested
+/// page is rendered, so a sweep of a large realm costs a page per request.
 pub(crate) async fn list(
     State(sb): State<Sandbox>,
     Path((tenant, realm, identity_id)): Path<(String, String, String)>,
@@ -195,21 +203,24 @@ pub(crate) async fn list(
     authorize(&sb, &headers, &tenant, &realm)?;
     let query = ListQuery::parse_unfiltered(raw.as_deref())?;
     let now = sb.now();
-    let views: Vec<Value> = sb
-        .store()
-        .jobs
-        .values()
-        .filter(|j| identity_id == "-" || j.identity_id == identity_id)
-        .map(|j| j.view(sb.seed(), now))
-        .collect();
-    let listing = Listing {
-        kind: "credential_binding_jobs",
-        default_size: 20,
-        max_size: 200,
+    let store = sb.store();
+    let view = |j: &JobRecord| j.view(sb.seed(), now);
+    let page = if identity_id == "-" {
+        let window = JOB_LISTING.window(store.jobs.len(), &query)?;
+        let views = window
+            .range
+            .clone()
+            .filter_map(|i| store.jobs.get_index(i))
+            .map(view)
+            .collect();
+        window.page(views)
+    } else {
+        let jobs: Vec<&JobRecord> = store.jobs.of_identity(&identity_id).collect();
+        let window = JOB_LISTING.window(jobs.len(), &query)?;
+        let views = jobs[window.range.clone()].iter().map(|j| view(j)).collect();
+        window.page(views)
     };
-    Ok(listing
-        .page(views, &query)?
-        .into_response("credential_binding_jobs"))
+    Ok(page.into_response("credential_binding_jobs"))
 }
 
 /// `GET …/credential-binding-jobs/{id}` (the bare job), or the link itself,
