@@ -42,19 +42,44 @@ impl JobState {
     }
 }
 
+/// What a job is made from, and what a batch makes each of its jobs from
+/// (the spec's `job_template`).
+#[derive(Debug, Clone)]
+pub(crate) struct JobTemplate {
+    pub authenticator_config_id: Option<String>,
+    pub authenticator_config: Option<Config>,
+    pub post_binding_redirect_uri: Option<String>,
+    pub expire_time: SystemTime,
+}
+
+impl JobTemplate {
+    /// Its fields, named as a job and a batch's `job_template` name them.
+    pub(crate) fn write(&self, view: &mut Value) {
+        view["expire_time"] = json!(rfc3339(self.expire_time));
+        if let Some(id) = &self.authenticator_config_id {
+            view["authenticator_config_id"] = json!(id);
+        }
+        if let Some(config) = &self.authenticator_config {
+            view["authenticator_config"] = json!({ "config": config.to_value() });
+        }
+        if let Some(uri) = &self.post_binding_redirect_uri {
+            view["post_binding_redirect_uri"] = json!(uri);
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct JobRecord {
     pub id: String,
     pub identity_id: String,
     pub delivery_method: DeliveryMethod,
     pub state: JobState,
-    pub post_binding_redirect_uri: Option<String>,
-    pub authenticator_config_id: Option<String>,
-    pub authenticator_config: Option<Config>,
+    pub template: JobTemplate,
     pub credential_id: Option<String>,
+    /// The batch that made the job, if one did.
+    pub batch_id: Option<String>,
     pub create_time: SystemTime,
     pub update_time: SystemTime,
-    pub expire_time: SystemTime,
     /// The `token` query parameter of the job's link.
     pub link_token: String,
 }
@@ -63,7 +88,7 @@ impl JobRecord {
     /// A job nobody finished reads as `EXPIRED` once its link has expired;
     /// nothing has to run at that moment.
     pub(crate) fn state_at(&self, now: SystemTime) -> JobState {
-        if !self.state.is_finished() && now >= self.expire_time {
+        if !self.state.is_finished() && now >= self.template.expire_time {
             JobState::Expired
         } else {
             self.state
@@ -78,21 +103,15 @@ impl JobRecord {
             "tenant_id": seed.tenant_id,
             "delivery_method": self.delivery_method,
             "state": self.state_at(now),
-            "expire_time": rfc3339(self.expire_time),
             "create_time": rfc3339(self.create_time),
             "update_time": rfc3339(self.update_time),
         });
-        if let Some(id) = &self.authenticator_config_id {
-            view["authenticator_config_id"] = json!(id);
-        }
-        if let Some(config) = &self.authenticator_config {
-            view["authenticator_config"] = json!({ "config": config.to_value() });
-        }
-        if let Some(uri) = &self.post_binding_redirect_uri {
-            view["post_binding_redirect_uri"] = json!(uri);
-        }
+        self.template.write(&mut view);
         if let Some(id) = &self.credential_id {
             view["credential_id"] = json!(id);
+        }
+        if let Some(id) = &self.batch_id {
+            view["batch_id"] = json!(id);
         }
         view
     }
@@ -171,13 +190,16 @@ mod tests {
             identity_id: identity_id.to_owned(),
             delivery_method: DeliveryMethod::Email,
             state: JobState::LinkSent,
-            post_binding_redirect_uri: None,
-            authenticator_config_id: None,
-            authenticator_config: None,
+            template: JobTemplate {
+                authenticator_config_id: None,
+                authenticator_config: None,
+                post_binding_redirect_uri: None,
+                expire_time: SystemTime::UNIX_EPOCH,
+            },
             credential_id: None,
+            batch_id: None,
             create_time: SystemTime::UNIX_EPOCH,
             update_time: SystemTime::UNIX_EPOCH,
-            expire_time: SystemTime::UNIX_EPOCH,
             link_token: String::new(),
         }
     }
@@ -197,5 +219,17 @@ mod tests {
         assert_eq!(ids(jobs.values()), ["j2"]);
         assert_eq!(jobs.of_identity("alice").count(), 0);
         assert_eq!(jobs.get_index(0).map(|j| j.id.as_str()), Some("j2"));
+    }
+
+    #[test]
+    fn a_batch_job_names_its_batch() {
+        let mut made = job("j1", "alice");
+        made.batch_id = Some("b1".into());
+        let view = made.view(&Seed::default(), SystemTime::UNIX_EPOCH);
+        assert_eq!(view["batch_id"], "b1");
+        assert!(job("j2", "bob")
+            .view(&Seed::default(), SystemTime::UNIX_EPOCH)
+            .get("batch_id")
+            .is_none());
     }
 }

@@ -1,6 +1,7 @@
-//! The vendors' data: what a tenant holds, in memory. Jobs have a file of
-//! their own; identities and configs are here.
+//! The vendors' data: what a tenant holds, in memory. Jobs and batches
+//! have files of their own; identities and configs are here.
 
+mod batches;
 mod jobs;
 
 use std::collections::{HashMap, HashSet};
@@ -9,7 +10,8 @@ use std::time::{Duration, SystemTime};
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value};
 
-pub(crate) use self::jobs::{DeliveryMethod, JobRecord, JobState, Jobs};
+pub(crate) use self::batches::{BatchQueue, BatchRecord, IdentityError, QueueFull};
+pub(crate) use self::jobs::{DeliveryMethod, JobRecord, JobState, JobTemplate, Jobs};
 use crate::beyond_identity::config_types::Config;
 use crate::harness::clock::rfc3339;
 use crate::harness::seed::Seed;
@@ -23,6 +25,9 @@ pub(crate) struct Store {
     pub configs: IndexMap<String, ConfigRecord>,
     pub identities: IndexMap<String, IdentityRecord>,
     pub jobs: Jobs,
+    pub batches: IndexMap<String, BatchRecord>,
+    /// The queue and its settings (limit, rate): `reset` puts them back too.
+    pub batch_queue: BatchQueue,
     pub outbox: Vec<OutboxMessage>,
     /// Beyond Identity access tokens and when they expire.
     pub bi_tokens: HashMap<String, SystemTime>,

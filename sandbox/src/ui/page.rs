@@ -156,7 +156,7 @@ pub(crate) fn job_link(job: &JobRecord, recipient: &str, now: SystemTime) -> Htm
             p.meta { "Beyond Identity credential binding job " (job.id) " for " (recipient) }
             table {
                 tr { th { "State" } td { (state_name) } }
-                tr { th { "Expires" } td { (time_cell(&rfc3339(job.expire_time))) } }
+                tr { th { "Expires" } td { (time_cell(&rfc3339(job.template.expire_time))) } }
             }
             @if state.is_finished() {
                 p { "This link can no longer be used." }
