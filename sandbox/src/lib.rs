@@ -1,18 +1,20 @@
 //! `enroll-sandbox`: a local, stateful stand-in for the Beyond Identity v1
 //! API and the Transmit BindID management API on one loopback origin, with
 //! an outbox of every link it "sent" and controls for tests (faults, rate
-//! limit, clock).
+//! limit, clock, the batch queue's rate and limit, identities by the
+//! thousand).
 //!
 //! In tests, start one with [`SandboxHandle::spawn`]; the binary serves one
 //! with [`serve`].
 //!
 //! `beyond_identity/` and `bindid/` each play one vendor and render its
-//! errors; `http/` is the plumbing both share (server, the middleware that
-//! injects faults and the rate limit, strict bodies, OAuth); `harness/` is
-//! what tests and the binary drive the sandbox with; `ui/` is what a person
-//! sees. `sandbox.rs` (the handle every handler receives), `state.rs` (the
-//! vendors' data), `ids.rs` and `sync.rs` stay at the top: they are shared
-//! across those layers, not part of one.
+//! errors (`beyond_identity/batch_worker.rs` is the task that makes batch
+//! jobs in the background); `http/` is the plumbing both share (server, the
+//! middleware that injects faults and the rate limit, strict bodies,
+//! OAuth); `harness/` is what tests and the binary drive the sandbox with;
+//! `ui/` is what a person sees. `sandbox.rs` (the handle every handler
+//! receives), `state/` (the vendors' data), `ids.rs` and `sync.rs` stay at
+//! the top: they are shared across those layers, not part of one.
 
 mod beyond_identity;
 mod bindid;

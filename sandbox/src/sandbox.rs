@@ -6,9 +6,11 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
+use tokio::sync::Notify;
 
 use crate::harness::clock::Clock;
 use crate::harness::faults::{Fault, Faults};
+use crate::harness::population;
 use crate::harness::requests::RequestRecord;
 use crate::harness::seed::Seed;
 use crate::http::ratelimit::RateLimit;
@@ -34,6 +36,8 @@ struct Inner {
     latency_ms: AtomicU64,
     /// Requests a `late` fault is still working on.
     late_work: AtomicU64,
+    /// Tells the batch worker there is new work or a new rate.
+    batch_wakeups: Notify,
 }
 
 /// Why a job could not be marked complete.
@@ -59,6 +63,7 @@ impl Sandbox {
                 rate_limit: RateLimit::default(),
                 latency_ms: AtomicU64::new(0),
                 late_work: AtomicU64::new(0),
+                batch_wakeups: Notify::new(),
             }),
         }
     }
@@ -96,6 +101,17 @@ impl Sandbox {
     /// Oldest first.
     pub fn outbox(&self) -> Vec<OutboxMessage> {
         self.store().outbox.clone()
+    }
+
+    /// The newest `n` messages, newest first, and how many there are in all.
+    pub(crate) fn outbox_newest(&self, n: usize) -> (usize, Vec<OutboxMessage>) {
+        let store = self.store();
+        let newest = store.outbox.iter().rev().take(n).cloned().collect();
+        (store.outbox.len(), newest)
+    }
+
+    pub(crate) fn outbox_message(&self, id: &str) -> Option<OutboxMessage> {
+        self.store().outbox.iter().find(|m| m.id == id).cloned()
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {
@@ -239,13 +255,76 @@ impl Sandbox {
             .collect()
     }
 
+    /// Every batch credential binding job, oldest first, as
+    /// `GET …/batch-credential-binding-jobs/{id}` returns them.
+    pub fn batches(&self) -> Vec<Value> {
+        let store = self.store();
+        store
+            .batches
+            .values()
+            .map(|b| b.view(self.seed()))
+            .collect()
+    }
+
+    /// The batch as `GET …/batch-credential-binding-jobs/{id}` returns it.
+    pub fn batch(&self, id: &str) -> Option<Value> {
+        self.store().batches.get(id).map(|b| b.view(self.seed()))
+    }
+
+    /// Jobs the batch queue makes per second (default 500); `0` makes them
+    /// as fast as the sandbox can.
+    pub fn set_batch_rate(&self, per_second: u32) {
+        self.store().batch_queue.per_second = per_second;
+        self.wake_batch_worker();
+    }
+
+    pub fn batch_rate(&self) -> u32 {
+        self.store().batch_queue.per_second
+    }
+
+    /// The most jobs the batch queue holds (default 1000, the API's).
+    pub fn set_batch_queue_limit(&self, limit: usize) {
+        self.store().batch_queue.limit = limit;
+    }
+
+    pub fn batch_queue_limit(&self) -> usize {
+        self.store().batch_queue.limit
+    }
+
+    /// Jobs of running batches not made yet.
+    pub fn batch_queue_len(&self) -> usize {
+        self.store().batch_queue.len()
+    }
+
+    /// The most jobs the batch queue has held at once since the last reset.
+    pub fn batch_queue_high_water(&self) -> usize {
+        self.store().batch_queue.high_water()
+    }
+
+    /// Adds `count` active identities at once, `{prefix}00001`, … with the
+    /// address `{username}@example.com` (numbers whose username is taken
+    /// are skipped); their ids in order. `prefix` should be a valid
+    /// username start. 10,000 take milliseconds.
+    pub fn seed_identities(&self, count: usize, prefix: &str) -> Vec<String> {
+        let now = self.now();
+        population::add_identities(&mut self.store(), count, prefix, true, now)
+    }
+
+    /// As `seed_identities`, with no email address: identities an EMAIL
+    /// job must fail for.
+    pub fn seed_identities_without_email(&self, count: usize, prefix: &str) -> Vec<String> {
+        let now = self.now();
+        population::add_identities(&mut self.store(), count, prefix, false, now)
+    }
+
     /// Deletes a config behind the client's back (drift).
     pub fn delete_authenticator_config(&self, id: &str) -> bool {
         self.store().configs.shift_remove(id).is_some()
     }
 
-    /// Back to the seed: no configs, jobs, messages, log, faults, rate
-    /// limit, latency or clock offset.
+    /// Back to the seed: no configs, jobs, batches, messages, log, faults,
+    /// rate limit, latency or clock offset; the batch rate and queue limit
+    /// at their defaults.
     pub fn reset(&self) {
         *self.store() = Store::new(self.seed());
         self.clear_requests();
@@ -283,6 +362,14 @@ impl Sandbox {
 
     pub(crate) fn late_work_done(&self) {
         self.inner.late_work.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn wake_batch_worker(&self) {
+        self.inner.batch_wakeups.notify_one();
+    }
+
+    pub(crate) fn batch_wakeups(&self) -> &Notify {
+        &self.inner.batch_wakeups
     }
 
     pub(crate) fn latency(&self) -> Duration {

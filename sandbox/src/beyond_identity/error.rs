@@ -146,6 +146,7 @@ pub(crate) enum Resource {
     Identity,
     AuthenticatorConfig,
     CredentialBindingJob,
+    BatchCredentialBindingJob,
 }
 
 impl Resource {
@@ -156,6 +157,7 @@ impl Resource {
             Resource::Identity => "Identity",
             Resource::AuthenticatorConfig => "AuthenticatorConfig",
             Resource::CredentialBindingJob => "CredentialBindingJob",
+            Resource::BatchCredentialBindingJob => "BatchCredentialBindingJob",
         }
     }
 
@@ -166,6 +168,7 @@ impl Resource {
             Resource::Identity => "identity",
             Resource::AuthenticatorConfig => "authenticator configuration",
             Resource::CredentialBindingJob => "credential binding job",
+            Resource::BatchCredentialBindingJob => "batch credential binding job",
         }
     }
 }

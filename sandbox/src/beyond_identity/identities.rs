@@ -243,7 +243,7 @@ pub(crate) async fn list(
     let username = query.filter().map(username_filter).transpose()?;
     let now = sb.now();
     let store = sb.store();
-    let views: Vec<Value> = store
+    let matching: Vec<&IdentityRecord> = store
         .identities
         .values()
         .filter(|i| {
@@ -251,14 +251,19 @@ pub(crate) async fn list(
                 .as_deref()
                 .is_none_or(|name| i.username().is_some_and(|u| u.eq_ignore_ascii_case(name)))
         })
-        .map(|i| store.identity_view(i, sb.seed(), now))
         .collect();
     let listing = Listing {
         kind: "identities",
         default_size: 20,
         max_size: 200,
     };
-    Ok(listing.page(views, &query)?.into_response("identities"))
+    // Only the page is rendered: a view reads the identity's jobs.
+    let window = listing.window(matching.len(), &query)?;
+    let views: Vec<Value> = matching[window.range.clone()]
+        .iter()
+        .map(|i| store.identity_view(i, sb.seed(), now))
+        .collect();
+    Ok(window.page(views).into_response("identities"))
 }
 
 pub(crate) async fn update(
@@ -318,7 +323,7 @@ pub(crate) async fn delete(
     if store.identities.shift_remove(&id).is_none() {
         return Err(not_found(&id));
     }
-    store.jobs.retain(|_, j| j.identity_id != id);
+    store.jobs.remove_identity(&id);
     Ok(StatusCode::OK.into_response())
 }
 

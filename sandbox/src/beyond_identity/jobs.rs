@@ -1,7 +1,5 @@
 //! Credential binding jobs: the call that sends the enrollment email.
 
-use std::time::Duration;
-
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -12,19 +10,22 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::authorize;
-use super::config_types::{Config, ConfigType};
 use super::error::{ApiError, Resource};
+use super::job_template::{
+    issue, redirect_uri, Authenticator, InlineConfig, NewJob, LINK_LIFETIME,
+};
 use super::pagination::{ListQuery, Listing};
-use crate::harness::clock::rfc3339;
-use crate::harness::requests::Vendor;
 use crate::http::body::{parse, parse_json, FieldViolation};
-use crate::ids;
 use crate::sandbox::Sandbox;
-use crate::state::{DeliveryMethod, JobRecord, JobState};
-use crate::ui::outbox::{OutboxKind, OutboxMessage};
+use crate::state::{DeliveryMethod, JobRecord, JobState, JobTemplate};
 use crate::ui::page;
 
-const LINK_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The spec's sizes for every list of jobs.
+pub(crate) const JOB_LISTING: Listing = Listing {
+    kind: "credential_binding_jobs",
+    default_size: 20,
+    max_size: 200,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,63 +54,6 @@ struct JobBody {
     update_time: Option<IgnoredAny>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct InlineConfig {
-    config: Value,
-}
-
-/// Where the job's authenticator comes from: a stored config, or (for
-/// embedded and platform only, per the spec) one given inline.
-enum Authenticator {
-    ById(String),
-    Inline(Config),
-}
-
-fn parse_request(body: &[u8]) -> Result<(JobBody, Authenticator), ApiError> {
-    let request: JobRequest = parse(body)?;
-    let mut job = request.job;
-    let authenticator = match (
-        job.authenticator_config_id.take(),
-        job.authenticator_config.take(),
-    ) {
-        (Some(_), Some(_)) => {
-            return Err(FieldViolation::new(
-                "job.authenticator_config",
-                "only one of authenticator_config_id and authenticator_config may be set",
-            )
-            .into())
-        }
-        (None, Some(inline)) => Authenticator::Inline(Config::parse(
-            inline.config,
-            "job.authenticator_config.config",
-            &[ConfigType::Embedded, ConfigType::Platform],
-        )?),
-        (Some(id), None) if !id.is_empty() => Authenticator::ById(id),
-        _ => return Err(FieldViolation::new("job.authenticator_config_id", "empty string").into()),
-    };
-    if let Some(uri) = job.post_binding_redirect_uri.as_deref() {
-        if !is_absolute_uri(uri) {
-            return Err(FieldViolation::new(
-                "job.post_binding_redirect_uri",
-                "must be an absolute URI",
-            )
-            .into());
-        }
-    }
-    Ok((job, authenticator))
-}
-
-fn is_absolute_uri(uri: &str) -> bool {
-    uri.split_once("://").is_some_and(|(scheme, rest)| {
-        !rest.is_empty()
-            && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    })
-}
-
 pub(crate) async fn create(
     State(sb): State<Sandbox>,
     Path((tenant, realm, identity_id)): Path<(String, String, String)>,
@@ -117,8 +61,16 @@ pub(crate) async fn create(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     authorize(&sb, &headers, &tenant, &realm)?;
-    let (input, authenticator) = parse_request(&body)?;
-    let seed = sb.seed();
+    let JobRequest { job: input } = parse(&body)?;
+    let authenticator = Authenticator::parse(
+        input.authenticator_config_id,
+        input.authenticator_config,
+        "job",
+    )?;
+    let redirect = redirect_uri(
+        input.post_binding_redirect_uri,
+        "job.post_binding_redirect_uri",
+    )?;
     let now = sb.now();
     let mut store = sb.store();
 
@@ -127,13 +79,7 @@ pub(crate) async fn create(
         .get(&identity_id)
         .ok_or_else(|| ApiError::not_found(Resource::Identity, &identity_id))?;
     let email = identity.email().map(str::to_owned);
-    let (config_id, inline_config) = match authenticator {
-        Authenticator::ById(id) if store.configs.contains_key(&id) => (Some(id), None),
-        Authenticator::ById(id) => {
-            return Err(ApiError::not_found(Resource::AuthenticatorConfig, &id));
-        }
-        Authenticator::Inline(config) => (None, Some(config)),
-    };
+    let (config_id, inline_config) = authenticator.resolve(&store)?;
     if input.delivery_method == DeliveryMethod::Email && email.is_none() {
         return Err(ApiError::about(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -143,49 +89,29 @@ pub(crate) async fn create(
         ));
     }
 
-    let id = ids::hex16();
-    let link_token = ids::opaque_token();
-    let link = format!(
-        "{}/v1/tenants/{}/realms/{}/identities/{identity_id}/credential-binding-jobs/{id}:invokeAuthenticator?token={link_token}",
-        sb.url(),
-        seed.tenant_id,
-        seed.realm_id,
-    );
-    let job = JobRecord {
-        id: id.clone(),
-        identity_id: identity_id.clone(),
+    let new = NewJob {
+        identity_id,
         delivery_method: input.delivery_method,
-        state: JobState::LinkSent,
-        post_binding_redirect_uri: input.post_binding_redirect_uri.filter(|u| !u.is_empty()),
-        authenticator_config_id: config_id,
-        authenticator_config: inline_config,
-        credential_id: None,
-        create_time: now,
-        update_time: now,
-        expire_time: now + LINK_LIFETIME,
-        link_token,
+        email,
+        template: JobTemplate {
+            authenticator_config_id: config_id,
+            authenticator_config: inline_config,
+            post_binding_redirect_uri: redirect,
+            expire_time: now + LINK_LIFETIME,
+        },
+        batch_id: None,
     };
-    let mut response = json!({ "credential_binding_job": job.view(seed, now) });
-    match (input.delivery_method, email) {
-        (DeliveryMethod::Return, _) => response["credential_binding_link"] = json!(link),
-        (DeliveryMethod::Email, Some(recipient)) => store.outbox.push(OutboxMessage {
-            id: ids::hex16(),
-            vendor: Vendor::BeyondIdentity,
-            kind: OutboxKind::CredentialBindingJob,
-            recipient,
-            link,
-            sent_at: rfc3339(now),
-            expire_time: rfc3339(job.expire_time),
-            job_id: Some(id.clone()),
-            identity_id: Some(identity_id),
-        }),
-        (DeliveryMethod::Email, None) => {}
+    let (id, link) = issue(&sb, &mut store, new, now);
+    let job = store.jobs.get(&id).ok_or_else(|| job_not_found(&id))?;
+    let mut response = json!({ "credential_binding_job": job.view(sb.seed(), now) });
+    if input.delivery_method == DeliveryMethod::Return {
+        response["credential_binding_link"] = json!(link);
     }
-    store.jobs.insert(id, job);
     Ok(Json(response).into_response())
 }
 
-/// `identity_id` may be `-`: every job in the realm.
+/// `identity_id` may be `-`: every job in the realm. Only the requested
+/// page is rendered, so a sweep of a large realm costs a page per request.
 pub(crate) async fn list(
     State(sb): State<Sandbox>,
     Path((tenant, realm, identity_id)): Path<(String, String, String)>,
@@ -195,21 +121,24 @@ pub(crate) async fn list(
     authorize(&sb, &headers, &tenant, &realm)?;
     let query = ListQuery::parse_unfiltered(raw.as_deref())?;
     let now = sb.now();
-    let views: Vec<Value> = sb
-        .store()
-        .jobs
-        .values()
-        .filter(|j| identity_id == "-" || j.identity_id == identity_id)
-        .map(|j| j.view(sb.seed(), now))
-        .collect();
-    let listing = Listing {
-        kind: "credential_binding_jobs",
-        default_size: 20,
-        max_size: 200,
+    let store = sb.store();
+    let view = |j: &JobRecord| j.view(sb.seed(), now);
+    let page = if identity_id == "-" {
+        let window = JOB_LISTING.window(store.jobs.len(), &query)?;
+        let views = window
+            .range
+            .clone()
+            .filter_map(|i| store.jobs.get_index(i))
+            .map(view)
+            .collect();
+        window.page(views)
+    } else {
+        let jobs: Vec<&JobRecord> = store.jobs.of_identity(&identity_id).collect();
+        let window = JOB_LISTING.window(jobs.len(), &query)?;
+        let views = jobs[window.range.clone()].iter().map(|j| view(j)).collect();
+        window.page(views)
     };
-    Ok(listing
-        .page(views, &query)?
-        .into_response("credential_binding_jobs"))
+    Ok(page.into_response("credential_binding_jobs"))
 }
 
 /// `GET …/credential-binding-jobs/{id}` (the bare job), or the link itself,
@@ -318,18 +247,4 @@ fn invoke_authenticator(
 
 fn job_not_found(id: &str) -> ApiError {
     ApiError::not_found(Resource::CredentialBindingJob, id)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redirect_uris_must_be_absolute() {
-        assert!(is_absolute_uri("http://example.com/callback"));
-        assert!(is_absolute_uri("myapp+x://done"));
-        assert!(!is_absolute_uri("/callback"));
-        assert!(!is_absolute_uri("://x"));
-        assert!(!is_absolute_uri("http://"));
-    }
 }

@@ -1,10 +1,13 @@
 //! Beyond Identity's v1 API, as the published OpenAPI spec describes it.
 
 mod auth;
+pub(crate) mod batch_worker;
+mod batches;
 pub(crate) mod config_types;
 mod configs;
 pub(crate) mod error;
 mod identities;
+mod job_template;
 mod jobs;
 mod pagination;
 
@@ -51,5 +54,14 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route(
             &path("/identities/:identity_id/credential-binding-jobs/:job"),
             get(jobs::get).post(jobs::post_verb),
+        )
+        .route(
+            &path("/batch-credential-binding-jobs"),
+            post(batches::create),
+        )
+        // `{id}` and `{id}:listResults` share one path segment too.
+        .route(
+            &path("/batch-credential-binding-jobs/:batch"),
+            get(batches::get),
         )
 }

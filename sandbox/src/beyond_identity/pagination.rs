@@ -2,6 +2,8 @@
 //! token keeps the position, the page size (overridable) and the filter
 //! (which may not change between pages).
 
+use std::ops::Range;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
@@ -67,18 +69,54 @@ struct Token {
 
 impl<T: Serialize> Page<T> {
     /// The spec's list shape: `{<key>: [...], total_size, next_page_token?}`.
-    pub(crate) fn into_response(self, key: &str) -> axum::response::Response {
-        use axum::response::IntoResponse;
+    pub(crate) fn into_body(self, key: &str) -> serde_json::Value {
         let mut body = serde_json::json!({ key: self.items, "total_size": self.total_size });
         if let Some(token) = self.next_page_token {
             body["next_page_token"] = serde_json::json!(token);
         }
-        axum::Json(body).into_response()
+        body
+    }
+
+    pub(crate) fn into_response(self, key: &str) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        axum::Json(self.into_body(key)).into_response()
+    }
+}
+
+/// Which positions of a collection one request asks for: a list renders
+/// only these, however large the collection.
+#[derive(Debug)]
+pub(crate) struct Window {
+    pub range: Range<usize>,
+    pub total_size: usize,
+    pub next_page_token: Option<String>,
+}
+
+impl Window {
+    /// The page of `items`, the rendered elements of `range`.
+    pub(crate) fn page<T>(self, items: Vec<T>) -> Page<T> {
+        Page {
+            items,
+            total_size: self.total_size,
+            next_page_token: self.next_page_token,
+        }
     }
 }
 
 impl Listing {
     pub(crate) fn page<T>(&self, items: Vec<T>, query: &ListQuery) -> Result<Page<T>, ApiError> {
+        let window = self.window(items.len(), query)?;
+        let range = window.range.clone();
+        let items = items
+            .into_iter()
+            .skip(range.start)
+            .take(range.len())
+            .collect();
+        Ok(window.page(items))
+    }
+
+    /// The window a query asks for in a collection of `total_size` items.
+    pub(crate) fn window(&self, total_size: usize, query: &ListQuery) -> Result<Window, ApiError> {
         let token = query
             .page_token
             .as_deref()
@@ -97,11 +135,12 @@ impl Listing {
             .unwrap_or(self.default_size)
             .min(self.max_size);
         let skip = number(query.skip.as_deref(), "skip")?.unwrap_or(0);
-        let start = token.as_ref().map_or(0, |t| t.o).saturating_add(skip);
-
-        let total_size = items.len();
-        let items: Vec<T> = items.into_iter().skip(start).take(size).collect();
-        let end = start + items.len();
+        let start = token
+            .as_ref()
+            .map_or(0, |t| t.o)
+            .saturating_add(skip)
+            .min(total_size);
+        let end = start.saturating_add(size).min(total_size);
         let next_page_token = (end < total_size).then(|| {
             self.encode(&Token {
                 k: self.kind.to_owned(),
@@ -110,8 +149,8 @@ impl Listing {
                 f: token.and_then(|t| t.f).or(filter),
             })
         });
-        Ok(Page {
-            items,
+        Ok(Window {
+            range: start..end,
             total_size,
             next_page_token,
         })
@@ -171,6 +210,21 @@ mod tests {
             .unwrap();
         assert_eq!(second.items, vec![2, 3, 4]);
         assert!(second.next_page_token.is_none());
+    }
+
+    #[test]
+    fn a_window_past_the_end_is_empty() {
+        let window = LISTING.window(5, &query(Some("3"), None)).unwrap();
+        assert_eq!(window.range, 0..3);
+        let token = window.next_page_token.unwrap();
+        let last = LISTING.window(5, &query(None, Some(&token))).unwrap();
+        assert_eq!(last.range, 3..5);
+        assert!(last.next_page_token.is_none());
+        let skipped = ListQuery {
+            skip: Some("9".into()),
+            ..ListQuery::default()
+        };
+        assert_eq!(LISTING.window(5, &skipped).unwrap().range, 5..5);
     }
 
     #[test]

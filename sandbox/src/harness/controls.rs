@@ -33,6 +33,12 @@ pub(crate) fn routes() -> Router<Sandbox> {
         .route("/_sandbox/clock/advance", post(advance_clock))
         .route("/_sandbox/jobs/:id/complete", post(complete_job))
         .route("/_sandbox/bindid/failing-targets", post(fail_target))
+        .route("/_sandbox/identities/seed", post(seed_identities))
+        .route("/_sandbox/batches", get(batches))
+        .route(
+            "/_sandbox/batch-queue",
+            get(batch_queue).post(set_batch_queue),
+        )
         .route("/_sandbox/reset", post(reset))
 }
 
@@ -180,6 +186,94 @@ struct FailingTarget {
 
 async fn fail_target(State(sb): State<Sandbox>, body: Bytes) -> Response {
     set(&body, |t: FailingTarget| sb.fail_bindid_target(&t.target))
+}
+
+/// The most one control call seeds: the most identities one batch
+/// resource holds.
+const MAX_SEED: usize = 100_000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedIdentities {
+    count: usize,
+    #[serde(default = "default_prefix")]
+    prefix: String,
+    #[serde(default = "yes")]
+    email: bool,
+}
+
+fn default_prefix() -> String {
+    "user".to_owned()
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A prefix that makes usernames and addresses the API would accept.
+fn valid_prefix(prefix: &str) -> bool {
+    (1..=40).contains(&prefix.len())
+        && prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// `{"count": 10000, "prefix": "user", "email": true}` → the new ids.
+async fn seed_identities(State(sb): State<Sandbox>, body: Bytes) -> Response {
+    let request = match parse::<SeedIdentities>(&body) {
+        Ok(request) => request,
+        Err(message) => return bad_request(message),
+    };
+    if !(1..=MAX_SEED).contains(&request.count) {
+        return bad_request(format!("count must be between 1 and {MAX_SEED}"));
+    }
+    if !valid_prefix(&request.prefix) {
+        return bad_request(
+            "prefix must be 1 to 40 of the characters A-Z a-z 0-9 . _ -".to_owned(),
+        );
+    }
+    let ids = if request.email {
+        sb.seed_identities(request.count, &request.prefix)
+    } else {
+        sb.seed_identities_without_email(request.count, &request.prefix)
+    };
+    Json(json!({ "identity_ids": ids })).into_response()
+}
+
+async fn batches(State(sb): State<Sandbox>) -> Response {
+    Json(sb.batches()).into_response()
+}
+
+async fn batch_queue(State(sb): State<Sandbox>) -> Response {
+    Json(json!({
+        "per_second": sb.batch_rate(),
+        "limit": sb.batch_queue_limit(),
+        "length": sb.batch_queue_len(),
+        "high_water": sb.batch_queue_high_water(),
+    }))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchQueueSettings {
+    per_second: Option<u32>,
+    limit: Option<usize>,
+}
+
+/// Either setting or both; answers the queue as `GET` does.
+async fn set_batch_queue(State(sb): State<Sandbox>, body: Bytes) -> Response {
+    let settings = match parse::<BatchQueueSettings>(&body) {
+        Ok(settings) => settings,
+        Err(message) => return bad_request(message),
+    };
+    if let Some(per_second) = settings.per_second {
+        sb.set_batch_rate(per_second);
+    }
+    if let Some(limit) = settings.limit {
+        sb.set_batch_queue_limit(limit);
+    }
+    batch_queue(State(sb)).await
 }
 
 async fn reset(State(sb): State<Sandbox>) -> Response {

@@ -128,6 +128,11 @@ impl SandboxHandle {
         self.sandbox.job(job_id)
     }
 
+    /// Every job of the realm, oldest first, as the API returns them.
+    pub fn jobs(&self) -> Vec<Value> {
+        self.sandbox.jobs()
+    }
+
     pub fn authenticator_config(&self, id: &str) -> Option<Value> {
         self.sandbox.authenticator_config(id)
     }
@@ -140,6 +145,47 @@ impl SandboxHandle {
     /// An active identity added behind the client's back; returns its id.
     pub fn add_identity(&self, username: &str, email: Option<&str>) -> String {
         self.sandbox.add_identity(username, email)
+    }
+
+    /// Every batch, oldest first, as `GET …/batch-credential-binding-jobs/{id}`
+    /// returns them.
+    pub fn batches(&self) -> Vec<Value> {
+        self.sandbox.batches()
+    }
+
+    pub fn batch(&self, id: &str) -> Option<Value> {
+        self.sandbox.batch(id)
+    }
+
+    /// Jobs made per second by the batch queue (default 500); `0`: as fast
+    /// as possible.
+    pub fn set_batch_rate(&self, per_second: u32) {
+        self.sandbox.set_batch_rate(per_second);
+    }
+
+    /// Default 1000, the API's.
+    pub fn set_batch_queue_limit(&self, limit: usize) {
+        self.sandbox.set_batch_queue_limit(limit);
+    }
+
+    /// Jobs of running batches not made yet.
+    pub fn batch_queue_len(&self) -> usize {
+        self.sandbox.batch_queue_len()
+    }
+
+    /// The most jobs the batch queue has held at once.
+    pub fn batch_queue_high_water(&self) -> usize {
+        self.sandbox.batch_queue_high_water()
+    }
+
+    /// `count` identities with email addresses, `{prefix}00001`, …; their ids.
+    pub fn seed_identities(&self, count: usize, prefix: &str) -> Vec<String> {
+        self.sandbox.seed_identities(count, prefix)
+    }
+
+    /// As `seed_identities`, without email addresses.
+    pub fn seed_identities_without_email(&self, count: usize, prefix: &str) -> Vec<String> {
+        self.sandbox.seed_identities_without_email(count, prefix)
     }
 
     /// Deletes a config behind the client's back.

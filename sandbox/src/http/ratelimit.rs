@@ -1,9 +1,11 @@
-//! One token bucket shared by every vendor endpoint.
+//! One token bucket shared by every vendor endpoint, and the `Retry-After`
+//! a limited client is told.
 
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use axum::http::HeaderValue;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 
@@ -31,5 +33,24 @@ impl RateLimit {
                 .check()
                 .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now())),
         }
+    }
+}
+
+/// `Retry-After` in whole seconds, rounded up so a client that waits that
+/// long gets through, and never `0`, which some clients read as "at once".
+pub(crate) fn retry_after(wait: Duration) -> HeaderValue {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    HeaderValue::from(seconds.max(1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_whole_seconds() {
+        assert_eq!(retry_after(Duration::ZERO), "1");
+        assert_eq!(retry_after(Duration::from_millis(1_001)), "2");
+        assert_eq!(retry_after(Duration::from_secs(3)), "3");
     }
 }

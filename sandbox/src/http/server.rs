@@ -56,9 +56,10 @@ fn unrouted(uri: &Uri, status: StatusCode) -> Response {
     }
 }
 
-/// Serves `sandbox` on `listener` until `shutdown` resolves. The listener
-/// must be bound to a loopback address: the sandbox speaks plain HTTP and
-/// has well-known credentials.
+/// Serves `sandbox` on `listener` until `shutdown` resolves, and works
+/// through its batch queue meanwhile. The listener must be bound to a
+/// loopback address: the sandbox speaks plain HTTP and has well-known
+/// credentials.
 pub async fn serve(
     listener: TcpListener,
     sandbox: Sandbox,
@@ -70,6 +71,7 @@ pub async fn serve(
             "the sandbox only listens on loopback addresses",
         ));
     }
+    let batch_worker = tokio::spawn(beyond_identity::batch_worker::run(sandbox.clone()));
     let router = router(sandbox);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -87,6 +89,7 @@ pub async fn serve(
         }
     }
     connections.shutdown().await;
+    batch_worker.abort();
     Ok(())
 }
 

@@ -14,6 +14,7 @@ use axum::Json;
 use tokio::sync::Notify;
 use tokio::time::sleep;
 
+use super::ratelimit::retry_after;
 use crate::harness::faults::{Fault, FaultMode};
 use crate::harness::requests::{RequestRecord, Vendor};
 use crate::sandbox::Sandbox;
@@ -186,13 +187,11 @@ fn fault_response(fault: &Fault, status: StatusCode, vendor: Vendor) -> Response
     response
 }
 
-/// 429 with `Retry-After` in whole seconds, rounded up so a client that
-/// waits that long gets through.
+/// 429 with `Retry-After`.
 fn too_many_requests(vendor: Vendor, wait: Duration) -> Response {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
     let mut response = error_response(vendor, StatusCode::TOO_MANY_REQUESTS);
     response
         .headers_mut()
-        .insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        .insert(RETRY_AFTER, retry_after(wait));
     response
 }

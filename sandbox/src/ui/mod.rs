@@ -24,8 +24,8 @@ async fn outbox_page(State(sb): State<Sandbox>) -> Html<String> {
 /// Where a BindID activation link leads; Beyond Identity's links lead to
 /// its own `:invokeAuthenticator` path.
 async fn link(State(sb): State<Sandbox>, Path(id): Path<String>) -> Response {
-    match sb.outbox().iter().find(|m| m.id == id) {
-        Some(message) => page::message(message).into_response(),
+    match sb.outbox_message(&id) {
+        Some(message) => page::message(&message).into_response(),
         None => page::invalid_link(),
     }
 }

@@ -16,6 +16,11 @@ use crate::state::{JobRecord, JobState};
 /// another window shows up without touching the browser.
 const REFRESH_SECONDS: u32 = 5;
 
+/// The most messages the page shows: after a batch of 10,000 a page of
+/// them all would take seconds to build and to render, every reload. The
+/// JSON outbox has them all.
+const SHOWN: usize = 500;
+
 const CSS: &str = "
 body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; padding: 0 1rem; color: #1d2330; }
 h1 { font-size: 1.4rem; margin-bottom: .2rem; }
@@ -72,20 +77,22 @@ fn time_cell(value: &str) -> Markup {
     html! { time datetime=(value) title=(value) { (readable(value)) } }
 }
 
-/// `GET /`: every link the sandbox sent, newest first, reloaded every few
-/// seconds.
+/// `GET /`: the links the sandbox sent (the newest 500), newest first,
+/// reloaded every few seconds.
 pub(crate) fn outbox(sb: &Sandbox) -> Html<String> {
     // The outbox is in sending order; `sent_at` is not used to sort because
     // a clock reset can give a later message an earlier time.
-    let mut messages = sb.outbox();
-    messages.reverse();
+    let (total, messages) = sb.outbox_newest(SHOWN);
     // Every time here comes from `rfc3339`, one fixed-width UTC format, so
     // comparing the strings compares the instants.
     let now = rfc3339(sb.now());
     let seed = sb.seed();
-    let count = match messages.len() {
-        1 => "1 link sent".to_owned(),
-        n => format!("{n} links sent"),
+    let caption = match total {
+        1 => "1 link sent, newest first".to_owned(),
+        n if n <= SHOWN => format!("{n} links sent, newest first"),
+        n => format!(
+            "{n} links sent; the newest {SHOWN} are shown, newest first (the JSON has them all)"
+        ),
     };
     layout(
         "enroll-sandbox outbox",
@@ -102,7 +109,7 @@ pub(crate) fn outbox(sb: &Sandbox) -> Html<String> {
                 p.empty { "Nothing has been sent yet. Enrollment and activation links will appear here as soon as they are sent." }
             } @else {
                 table #outbox {
-                    caption { (count) ", newest first" }
+                    caption { (caption) }
                     thead {
                         tr {
                             th scope="col" { "Recipient" }
@@ -149,7 +156,7 @@ pub(crate) fn job_link(job: &JobRecord, recipient: &str, now: SystemTime) -> Htm
             p.meta { "Beyond Identity credential binding job " (job.id) " for " (recipient) }
             table {
                 tr { th { "State" } td { (state_name) } }
-                tr { th { "Expires" } td { (time_cell(&rfc3339(job.expire_time))) } }
+                tr { th { "Expires" } td { (time_cell(&rfc3339(job.template.expire_time))) } }
             }
             @if state.is_finished() {
                 p { "This link can no longer be used." }
@@ -294,6 +301,29 @@ mod tests {
         )));
         assert!(page.contains(&format!(r#"<time datetime="{}""#, message.expire_time)));
         assert!(!page.contains("(expired)"));
+    }
+
+    #[test]
+    fn a_large_outbox_shows_only_the_newest_messages() {
+        let sb = sandbox();
+        for n in 0..SHOWN + 2 {
+            let link = format!("http://127.0.0.1:1/{n}");
+            send(
+                &sb,
+                OutboxKind::CredentialBindingJob,
+                "u@example.com",
+                &link,
+                DAY,
+            );
+        }
+        let page = page(&sb);
+        assert_eq!(page.matches(r#"<tr class="message""#).count(), SHOWN);
+        assert!(
+            page.contains("502 links sent; the newest 500 are shown"),
+            "{page}"
+        );
+        assert!(page.contains(r#"href="http://127.0.0.1:1/501""#));
+        assert!(!page.contains(r#"href="http://127.0.0.1:1/1""#));
     }
 
     #[test]

@@ -1,12 +1,17 @@
-//! The vendors' data: what a tenant holds, in memory.
+//! The vendors' data: what a tenant holds, in memory. Jobs and batches
+//! have files of their own; identities and configs are here.
+
+mod batches;
+mod jobs;
 
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+pub(crate) use self::batches::{BatchQueue, BatchRecord, IdentityError, QueueFull};
+pub(crate) use self::jobs::{DeliveryMethod, JobRecord, JobState, JobTemplate, Jobs};
 use crate::beyond_identity::config_types::Config;
 use crate::harness::clock::rfc3339;
 use crate::harness::seed::Seed;
@@ -19,7 +24,10 @@ const SEED_TIME: Duration = Duration::from_secs(1_704_067_200); // 2024-01-01T00
 pub(crate) struct Store {
     pub configs: IndexMap<String, ConfigRecord>,
     pub identities: IndexMap<String, IdentityRecord>,
-    pub jobs: IndexMap<String, JobRecord>,
+    pub jobs: Jobs,
+    pub batches: IndexMap<String, BatchRecord>,
+    /// The queue and its settings (limit, rate): `reset` puts them back too.
+    pub batch_queue: BatchQueue,
     pub outbox: Vec<OutboxMessage>,
     /// Beyond Identity access tokens and when they expire.
     pub bi_tokens: HashMap<String, SystemTime>,
@@ -81,8 +89,7 @@ impl Store {
     fn enrollment_status(&self, identity_id: &str, now: SystemTime) -> &'static str {
         let states: Vec<JobState> = self
             .jobs
-            .values()
-            .filter(|j| j.identity_id == identity_id)
+            .of_identity(identity_id)
             .map(|j| j.state_at(now))
             .collect();
         if states.contains(&JobState::Complete) {
@@ -172,91 +179,5 @@ impl IdentityRecord {
             .get("primary_email_address")
             .and_then(Value::as_str)
             .filter(|e| !e.is_empty())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) enum DeliveryMethod {
-    #[serde(rename = "RETURN")]
-    Return,
-    #[serde(rename = "EMAIL")]
-    Email,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[allow(dead_code)] // the spec's full set; the sandbox reaches only some
-pub(crate) enum JobState {
-    LinkSent,
-    LinkOpened,
-    RequestDelivered,
-    Complete,
-    Expired,
-    FailedToSend,
-    Revoked,
-}
-
-impl JobState {
-    pub(crate) fn is_finished(self) -> bool {
-        matches!(
-            self,
-            JobState::Complete | JobState::Expired | JobState::Revoked | JobState::FailedToSend
-        )
-    }
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct JobRecord {
-    pub id: String,
-    pub identity_id: String,
-    pub delivery_method: DeliveryMethod,
-    pub state: JobState,
-    pub post_binding_redirect_uri: Option<String>,
-    pub authenticator_config_id: Option<String>,
-    pub authenticator_config: Option<Config>,
-    pub credential_id: Option<String>,
-    pub create_time: SystemTime,
-    pub update_time: SystemTime,
-    pub expire_time: SystemTime,
-    /// The `token` query parameter of the job's link.
-    pub link_token: String,
-}
-
-impl JobRecord {
-    /// A job nobody finished reads as `EXPIRED` once its link has expired;
-    /// nothing has to run at that moment.
-    pub(crate) fn state_at(&self, now: SystemTime) -> JobState {
-        if !self.state.is_finished() && now >= self.expire_time {
-            JobState::Expired
-        } else {
-            self.state
-        }
-    }
-
-    pub(crate) fn view(&self, seed: &Seed, now: SystemTime) -> Value {
-        let mut view = json!({
-            "id": self.id,
-            "identity_id": self.identity_id,
-            "realm_id": seed.realm_id,
-            "tenant_id": seed.tenant_id,
-            "delivery_method": self.delivery_method,
-            "state": self.state_at(now),
-            "expire_time": rfc3339(self.expire_time),
-            "create_time": rfc3339(self.create_time),
-            "update_time": rfc3339(self.update_time),
-        });
-        if let Some(id) = &self.authenticator_config_id {
-            view["authenticator_config_id"] = json!(id);
-        }
-        if let Some(config) = &self.authenticator_config {
-            view["authenticator_config"] = json!({ "config": config.to_value() });
-        }
-        if let Some(uri) = &self.post_binding_redirect_uri {
-            view["post_binding_redirect_uri"] = json!(uri);
-        }
-        if let Some(id) = &self.credential_id {
-            view["credential_id"] = json!(id);
-        }
-        view
     }
 }
