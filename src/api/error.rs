@@ -77,6 +77,9 @@ pub struct StatusError {
     /// `resource_type` of a `ResourceInfo` detail, e.g. `Identity`.
     pub resource_type: Option<String>,
     pub retry_after: Option<Duration>,
+    /// `RateLimit-Remaining` of a 429 from a bounded queue: how many more
+    /// items it takes now.
+    pub rate_limit_remaining: Option<u64>,
 }
 
 fn code_suffix(code: &Option<String>) -> String {
@@ -189,6 +192,7 @@ impl ApiError {
             violations,
             resource_type,
             retry_after,
+            rate_limit_remaining: None,
         }))
     }
 }

@@ -18,6 +18,11 @@ pub enum Effect {
     /// or leave a twin object, so it is retried only when the failure proves
     /// the server did not act on it (a refused connection, 429, 503).
     NotRepeatable,
+    /// A create into a bounded queue (a batch of jobs): as `NotRepeatable`,
+    /// but a 429 is the queue being full, not a rate limit. It comes back to
+    /// the caller, who sizes the next batch by the capacity the answer
+    /// states, and does not slow the host's other requests.
+    Queued,
 }
 
 #[derive(Debug, Clone)]
@@ -198,18 +203,21 @@ impl HttpClient {
         let outcome = async {
             let resp = builder.send().await?;
             let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
+            let header = |name: &str| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
+            let remaining = header("ratelimit-remaining").and_then(|v| v.trim().parse().ok());
             let body = resp.bytes().await?;
-            Ok::<_, reqwest::Error>((status, retry_after, body.to_vec()))
+            Ok::<_, reqwest::Error>((status, retry_after, remaining, body.to_vec()))
         }
         .await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match outcome {
-            Ok((status, retry_after, body)) => {
+            Ok((status, retry_after, remaining, body)) => {
                 logging::debug(
                     "http",
                     &format!("{method} {path} {status}"),
@@ -220,7 +228,9 @@ impl HttpClient {
                         ("duration_ms", elapsed_ms.into()),
                     ],
                 );
-                if status == 429 {
+                if status == 429 && req.effect == Effect::Queued {
+                    // A full queue says nothing of the host's request rate.
+                } else if status == 429 {
                     let cap = self.settings.backoff.retry_after_cap;
                     self.pacer
                         .throttled(host, Instant::now(), retry_after.map(|w| w.min(cap)));
@@ -230,13 +240,11 @@ impl HttpClient {
                 if (200..300).contains(&status) {
                     Ok(Response { status, body })
                 } else {
-                    Err(ApiError::from_response(
-                        method,
-                        path,
-                        status,
-                        &body,
-                        retry_after,
-                    ))
+                    let mut err = ApiError::from_response(method, path, status, &body, retry_after);
+                    if let ApiError::Status(e) = &mut err {
+                        e.rate_limit_remaining = remaining;
+                    }
+                    Err(err)
                 }
             }
             Err(e) => {
@@ -333,6 +341,7 @@ fn retryable(effect: Effect, err: &ApiError) -> bool {
     }
     match effect {
         Effect::NotRepeatable => err.provably_not_applied(),
+        Effect::Queued => err.provably_not_applied() && err.status() != Some(429),
         Effect::RetrySafe => match err {
             ApiError::Connect { .. } | ApiError::Timeout { .. } | ApiError::Transport { .. } => {
                 true

@@ -29,6 +29,8 @@ pub struct State {
     #[serde(default)]
     pub resend_when_expired: Value<bool>,
     #[serde(default)]
+    pub resend_before_expiry: Value<String>,
+    #[serde(default)]
     pub revoke_on_destroy: Value<bool>,
     #[serde(default)]
     pub state: Value<String>,

@@ -69,6 +69,9 @@ pub struct CredentialBindingJob {
     pub update_time: Option<String>,
     #[serde(default)]
     pub expire_time: Option<String>,
+    /// The batch that made the job, if a batch did.
+    #[serde(default)]
+    pub batch_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -143,6 +146,25 @@ impl BeyondIdentity {
         );
         url.query_pairs_mut().append_pair("page_size", "100");
         self.all_pages::<JobPage>(url).await
+    }
+
+    /// Every job of the realm (`identities/-/…`), handed to `each` a page
+    /// of 200 (the most the API returns) at a time, so a realm of 100,000
+    /// jobs is never held twice. Returns how many there were.
+    pub async fn each_job_of_realm(
+        &self,
+        realm: &RealmRef,
+        mut each: impl FnMut(Vec<CredentialBindingJob>),
+    ) -> Result<usize, ApiError> {
+        let mut url = self.url(realm, &["identities", "-", "credential-binding-jobs"]);
+        url.query_pairs_mut().append_pair("page_size", "200");
+        let mut total = 0;
+        self.each_page::<JobPage>(url, |jobs| {
+            total += jobs.len();
+            each(jobs)
+        })
+        .await?;
+        Ok(total)
     }
 
     pub async fn revoke_credential_binding_job(

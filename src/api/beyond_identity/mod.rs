@@ -1,6 +1,7 @@
 //! Beyond Identity v1: the client, and one module per API area.
 
 pub mod authenticator_configs;
+pub mod batches;
 pub mod credential_binding_jobs;
 pub mod identities;
 

@@ -186,6 +186,7 @@ mod tests {
             create_time: Some(created.into()),
             update_time: None,
             expire_time: None,
+            batch_id: None,
         }
     }
 

@@ -10,7 +10,7 @@ use super::common::{
     api_error, attr, check_ids, done_unless, forget_if_gone, import_realm_ids, plan_realm, present,
     realm_of,
 };
-use super::renewal::is_expired;
+use super::renewal::{before_expiry, check_before_expiry, Renewal, FINISHED};
 use crate::api::beyond_identity::credential_binding_jobs::DeliveryMethod;
 use crate::api::beyond_identity::credential_binding_jobs::NewCredentialBindingJob;
 use crate::clients::ProviderData;
@@ -27,9 +27,6 @@ use tf_provider::schema::Schema;
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 use time::OffsetDateTime;
-
-/// States after which a job sends nothing more and cannot be revoked.
-const FINISHED: [&str; 3] = ["COMPLETE", "EXPIRED", "REVOKED"];
 
 pub struct CredentialBindingJobResource {
     data: Arc<ProviderData>,
@@ -69,6 +66,7 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
             );
         }
     }
+    check_before_expiry(diags, &c.resend_before_expiry);
 }
 
 /// The arguments whose default the plan shows.
@@ -99,6 +97,7 @@ impl Resource for CredentialBindingJobResource {
                     ("realm_id", optional_computed(string(), "Realm of the identity. Defaults to the provider's `realm_id`; changing it sends a new link.")),
                     ("triggers", optional(map_of_strings(), "Arbitrary values whose change replaces the job, i.e. sends a new link (for example a date to re-invite on).")),
                     ("resend_when_expired", optional_computed(boolean(), "When true, a job that expired before it was completed is planned for replacement, so the next apply sends a new link. Defaults to false.")),
+                    ("resend_before_expiry", optional(string(), "A duration such as `\"24h\"` or `\"90m\"`: once less than this is left before `expire_time` on a job that is not complete, the plan replaces it, so the person gets a fresh link before the old one stops working. It implies nothing about `resend_when_expired`, which alone renews links that already expired.")),
                     ("revoke_on_destroy", optional_computed(boolean(), "When true (the default), destroying an unfinished job revokes it so its link stops working; when false, destroy only forgets it.")),
                     ("state", computed(string(), "State of the job as last read: `LINK_SENT`, `LINK_OPENED`, `REQUEST_DELIVERED`, `COMPLETE`, `EXPIRED`, `FAILED_TO_SEND`, `REVOKED`, or a newer one.")),
                     ("create_time", computed(string(), "When the job was created (RFC 3339).")),
@@ -245,17 +244,19 @@ impl Resource for CredentialBindingJobResource {
             replace_if_changed(&mut replace, "triggers", &prior.triggers, &p.triggers);
         }
 
-        // Re-send an expired, never completed link only when asked to. The
-        // plan shows `state` going to unknown with "forces replacement",
-        // which is the reason a reader needs.
-        let wants_resend = matches!(p.resend_when_expired, Value::Value(true));
-        if wants_resend
-            && is_expired(
-                known_str(&prior.state),
-                known_str(&prior.expire_time),
-                OffsetDateTime::now_utc(),
-            )
-        {
+        // Re-send an expired, never completed link, or one about to expire,
+        // only when asked to. The plan shows `state` going to unknown with
+        // "forces replacement", which is the reason a reader needs.
+        let renewal = Renewal {
+            when_expired: matches!(p.resend_when_expired, Value::Value(true)),
+            revoked_counts: false,
+            before_expiry: before_expiry(&p.resend_before_expiry),
+        };
+        if renewal.due(
+            known_str(&prior.state),
+            known_str(&prior.expire_time),
+            OffsetDateTime::now_utc(),
+        ) {
             p.state = Value::Unknown;
             replace.push(attr("state"));
         }
