@@ -14,6 +14,7 @@ mod clients;
 mod data_sources;
 #[cfg(unix)]
 mod handshake;
+mod interrupt;
 mod logging;
 mod models;
 mod parent_watch;

@@ -98,6 +98,10 @@ pub fn debug(module: &str, message: &str, fields: &[(&str, serde_json::Value)]) 
     log(Level::Debug, module, message, fields)
 }
 
+pub fn info(module: &str, message: &str, fields: &[(&str, serde_json::Value)]) {
+    log(Level::Info, module, message, fields)
+}
+
 pub fn warn(module: &str, message: &str, fields: &[(&str, serde_json::Value)]) {
     log(Level::Warn, module, message, fields)
 }

@@ -32,7 +32,7 @@ pub fn run() -> ExitCode {
     std::env::set_var("RUST_LIB_BACKTRACE", "0");
     #[cfg(unix)]
     crate::handshake::install();
-    survive_interrupts();
+    crate::interrupt::install();
     crate::parent_watch::exit_when_orphaned();
 
     // One thread: the provider waits on Terraform and on HTTP answers and
@@ -57,18 +57,5 @@ pub fn run() -> ExitCode {
             eprintln!("terraform-provider-enroll: {e:#}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// Ctrl-C in a terminal signals the whole process group, this provider
-/// included. Like go-plugin's servers (every Go provider), ignore SIGINT:
-/// Terraform lets the requests in flight finish, stores what they made and
-/// then stops the provider. Dying here instead would lose the record of a
-/// job whose email already went out, and the next apply would send another.
-fn survive_interrupts() {
-    #[cfg(unix)]
-    // SAFETY: SIG_IGN installs no handler code; done before any thread.
-    unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
     }
 }

@@ -4,5 +4,6 @@
 pub(crate) mod attempt;
 pub(crate) mod authenticator_config;
 pub(crate) mod bindid_activation;
+pub(crate) mod credential_binding_batch;
 pub(crate) mod credential_binding_job;
 pub(crate) mod identity;

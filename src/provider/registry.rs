@@ -9,7 +9,7 @@ use tf_provider::{DynamicDataSource, DynamicResource};
 
 pub fn resources(data: &Arc<ProviderData>) -> HashMap<String, Box<dyn DynamicResource>> {
     let d = || data.clone();
-    let all: [(&str, Box<dyn DynamicResource>); 4] = [
+    let all: [(&str, Box<dyn DynamicResource>); 5] = [
         (
             "authenticator_config",
             Box::new(resources::authenticator_config::AuthenticatorConfigResource::new(d())),
@@ -17,6 +17,10 @@ pub fn resources(data: &Arc<ProviderData>) -> HashMap<String, Box<dyn DynamicRes
         (
             "credential_binding_job",
             Box::new(resources::credential_binding_job::CredentialBindingJobResource::new(d())),
+        ),
+        (
+            "credential_binding_batch",
+            Box::new(resources::credential_binding_batch::CredentialBindingBatchResource::new(d())),
         ),
         (
             "identity",

@@ -5,6 +5,7 @@ pub(crate) mod authenticator_config;
 pub(crate) mod bindid_activation;
 pub(crate) mod claims;
 pub(crate) mod common;
+pub(crate) mod credential_binding_batch;
 pub(crate) mod credential_binding_job;
 pub(crate) mod identity;
 pub(crate) mod renewal;
