@@ -22,5 +22,6 @@ mod provider;
 mod resources;
 mod schema;
 mod serve;
+mod timefmt;
 
 pub use serve::run;

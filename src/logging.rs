@@ -89,9 +89,7 @@ pub fn render(
 }
 
 fn now_rfc3339() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    now.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    crate::timefmt::rfc3339_micros(time::OffsetDateTime::now_utc())
 }
 
 pub fn debug(module: &str, message: &str, fields: &[(&str, serde_json::Value)]) {

@@ -37,7 +37,7 @@ pub struct Attempt {
 impl Attempt {
     pub fn new(started: OffsetDateTime, existing: Vec<String>) -> Self {
         Attempt {
-            started: started.format(&Rfc3339).unwrap_or_default(),
+            started: crate::timefmt::rfc3339_micros(started),
             existing,
             not_before: String::new(),
         }
@@ -51,7 +51,7 @@ impl Attempt {
             .unwrap_or(LONGEST_WAIT)
             .clamp(QUIET_AFTER, LONGEST_WAIT);
         let at = OffsetDateTime::now_utc() + wait;
-        self.not_before = at.format(&Rfc3339).unwrap_or_default();
+        self.not_before = crate::timefmt::rfc3339_micros(at);
         self
     }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use tf_provider::value::Value;
 
+/// A list of ids, kept sorted and distinct where the provider writes it.
 pub type Set = Value<Vec<Value<String>>>;
 pub type StringMap = Value<BTreeMap<String, Value<String>>>;
 pub type Jobs = Value<BTreeMap<String, Value<JobEntry>>>;
@@ -105,6 +106,12 @@ pub fn strings(v: &Set) -> Vec<String> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The distinct identity ids of a state, sorted.
+pub fn identity_set(s: &State) -> Vec<String> {
+    let distinct: BTreeSet<String> = strings(&s.identity_ids).into_iter().collect();
+    distinct.into_iter().collect()
 }
 
 /// A known set of strings.

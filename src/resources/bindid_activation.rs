@@ -9,6 +9,7 @@ use crate::models::bindid_activation::{channels, to_api, List, State};
 use crate::schema::attrs::*;
 use crate::schema::plan::{known, known_str, to_list};
 use crate::schema::validate;
+use crate::timefmt::rfc3339_micros;
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -120,18 +121,6 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
             Ok(_) => {}
         }
     }
-}
-
-/// RFC 3339 in UTC with microseconds, as Beyond Identity writes its times,
-/// so every time in state has one precision (not nanoseconds here and
-/// microseconds there).
-fn now_rfc3339(t: OffsetDateTime) -> String {
-    let micros = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
-    t.to_offset(time::UtcOffset::UTC)
-        .format(&micros)
-        .unwrap_or_default()
 }
 
 fn expired(expire_time: Option<&str>, now: OffsetDateTime) -> bool {
@@ -352,12 +341,12 @@ impl Resource for BindIdActivationResource {
             .unwrap_or(std::time::Duration::from_secs(30 * 60));
         let sent_at = OffsetDateTime::now_utc();
         s.id = Value::Value(uuid::Uuid::new_v4().to_string());
-        s.sent_at = Value::Value(now_rfc3339(sent_at));
+        s.sent_at = Value::Value(rfc3339_micros(sent_at));
         s.expire_time = match time::Duration::try_from(validity)
             .ok()
             .and_then(|v| sent_at.checked_add(v))
         {
-            Some(t) => Value::Value(now_rfc3339(t)),
+            Some(t) => Value::Value(rfc3339_micros(t)),
             None => Value::Null,
         };
         match bindid.api.send_activation(&body).await {

@@ -14,7 +14,9 @@ use crate::api::ApiError;
 use crate::clients::BeyondIdentityContext;
 use crate::interrupt;
 use crate::logging;
-use crate::models::credential_binding_batch::{set_of, strings, JobEntry, Private, Seen, State};
+use crate::models::credential_binding_batch::{
+    identity_set, set_of, JobEntry, Private, Seen, State,
+};
 use crate::schema::plan::{known, known_str};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
@@ -50,7 +52,7 @@ pub(super) async fn apply(
     rules: &Rules,
 ) -> Result<(State, Private), ()> {
     let api = &bi.api;
-    let set = strings(&planned.identity_ids);
+    let set = identity_set(&planned);
     let prior_jobs = prior.and_then(|p| known(&p.jobs));
     let permanent = &planned_private.permanent;
     let config = known_str(&planned.authenticator_config_id)
@@ -339,22 +341,32 @@ fn report(
             ),
         );
     }
-    if !d.held_back.is_empty() {
-        let messages = prior.and_then(|p| known(&p.failures));
-        let first = d
-            .held_back
-            .iter()
-            .find_map(|i| messages.and_then(|m| m.get(i)).and_then(known))
-            .cloned()
-            .unwrap_or_default();
-        diags.root_warning(
-            format!("{} identities cannot be sent a link", d.held_back.len()),
-            format!(
-                "The API failed {} permanently ({first}). Fix them (e.g. give them an email address), then change `triggers` or remove and re-add their ids.",
-                names(d.held_back.iter().map(String::as_str))
-            ),
-        );
+    warn_held_back(diags, &d.held_back, prior);
+}
+
+/// The warning every plan and apply repeats while identities the API
+/// failed permanently stay in the set.
+pub(super) fn warn_held_back(
+    diags: &mut Diagnostics,
+    held: &BTreeSet<String>,
+    prior: Option<&State>,
+) {
+    if held.is_empty() {
+        return;
     }
+    let messages = prior.and_then(|p| known(&p.failures));
+    let first = held
+        .iter()
+        .find_map(|i| messages.and_then(|m| m.get(i)).and_then(known))
+        .cloned()
+        .unwrap_or_default();
+    diags.root_warning(
+        format!("{} identities cannot be sent a link", held.len()),
+        format!(
+            "The API failed {} permanently ({first}). Fix them (e.g. give them an email address), then change `triggers` or remove and re-add their ids.",
+            names(held.iter().map(String::as_str))
+        ),
+    );
 }
 
 /// A sweep the apply can trust: when the plan's sweep saw the same a while

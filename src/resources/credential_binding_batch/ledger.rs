@@ -10,7 +10,6 @@ use crate::api::ApiError;
 use crate::models::credential_binding_batch::{JobEntry, Seen};
 use crate::resources::renewal::{parse_time, FINISHED};
 use std::collections::{BTreeSet, HashMap, HashSet};
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 /// One job, with only what the decisions need.
@@ -158,7 +157,7 @@ impl Ledger {
                 .filter_map(|j| j.create_time.clone())
                 .max()
                 .unwrap_or_default(),
-            at: at.format(&Rfc3339).unwrap_or_default(),
+            at: crate::timefmt::rfc3339_micros(at),
         }
     }
 }

@@ -15,7 +15,7 @@ mod send;
 use super::common::{api_error, attr, check_ids, plan_realm, present, realm_of};
 use super::renewal::{before_expiry, check_before_expiry, Renewal};
 use crate::clients::ProviderData;
-use crate::models::credential_binding_batch::{strings, JobEntry, Private, State};
+use crate::models::credential_binding_batch::{identity_set, JobEntry, Private, State};
 use crate::schema::attrs::*;
 use crate::schema::plan::{known, known_str, or_default, replace_if_changed};
 use crate::schema::validate;
@@ -50,8 +50,13 @@ fn job_type() -> AttributeType {
     ]))))
 }
 
-fn set_of_strings() -> AttributeType {
-    AttributeType::Set(Box::new(AttributeType::String))
+/// Identity ids, as a list. A set would say it better, but Terraform checks
+/// a set's planned and applied values pairwise, in time that grows with the
+/// square of its size: 5,000 ids took 155 s to apply as a set and 9 s as a
+/// list (docs/performance.md). Order does not matter to the provider, and
+/// an id listed twice counts once.
+fn id_list() -> AttributeType {
+    AttributeType::List(Box::new(AttributeType::String))
 }
 
 fn rules(s: &State, prior: Option<&State>) -> Rules {
@@ -82,6 +87,24 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
                 format!(
                     "{} identities; a batch resource holds 1 to {MAX_IDENTITIES}. Split a larger set over several resources.",
                     ids.len()
+                ),
+                attr("identity_ids"),
+            );
+        }
+        let mut seen = HashSet::new();
+        let twice: Vec<&str> = ids
+            .iter()
+            .filter_map(known)
+            .filter(|id| !seen.insert(id.as_str()))
+            .map(String::as_str)
+            .take(5)
+            .collect();
+        if !twice.is_empty() {
+            diags.warning(
+                "Identities listed twice",
+                format!(
+                    "{} appear more than once in `identity_ids`; each is invited once.",
+                    twice.join(", ")
                 ),
                 attr("identity_ids"),
             );
@@ -126,7 +149,7 @@ impl Resource for CredentialBindingBatchResource {
                 "Invites a whole set of identities (up to 100,000) through Beyond Identity's batch API. Its promise is a state, not an action: every listed identity holds exactly one live enrollment link for the authenticator configuration, or has enrolled. An apply sends links only to identities that have none, adopting links made by anyone (an earlier run that was killed, the admin console, another tool), so it never emails anyone twice. The plan shows who will be emailed in `last_sent_to`.",
                 [
                     ("id", computed(string(), "A UUID made by the provider.")),
-                    ("identity_ids", required(set_of_strings(), "The identities to invite, 1 to 100,000. Adding ids sends to the added ones only; removing ids revokes their unfinished job (with `revoke_on_destroy`); both in place.")),
+                    ("identity_ids", required(id_list(), "The identities to invite, 1 to 100,000 (a list for speed: order does not matter, and an id listed twice is invited once). Adding ids sends to the added ones only; removing ids revokes their unfinished job (with `revoke_on_destroy`); both in place.")),
                     ("authenticator_config_id", required(string(), "Authenticator configuration the links enroll into. Changing it replaces the resource.")),
                     ("post_binding_redirect_uri", optional(string(), "Absolute URL people are sent to after enrolling. Changing it replaces the resource.")),
                     ("tenant_id", optional_computed(string(), "Tenant of the identities. Defaults to the provider's `tenant_id`; changing it replaces the resource.")),
@@ -136,7 +159,7 @@ impl Resource for CredentialBindingBatchResource {
                     ("resend_before_expiry", optional(string(), "A duration such as `\"24h\"`: the plan sends a new link to each identity with less than this left on its live link (the old one is revoked first).")),
                     ("revoke_on_destroy", optional_computed(boolean(), "When true (the default), destroy, and removal of an id, revoke unfinished jobs.")),
                     ("jobs", computed(job_type(), "The job that holds each identity's link, keyed by identity id: its `id`, `state` and `expire_time` (all null when the identity has none; see `failures`). Kept this small on purpose; the `enroll_credential_binding_jobs` data source gives every field.")),
-                    ("last_sent_to", computed(set_of_strings(), "The identities the last apply sent a link to. The plan shows the new value, so a reviewer sees exactly who will be emailed; unchanged when an apply sends nothing.")),
+                    ("last_sent_to", computed(id_list(), "The identities the last apply sent a link to, sorted. The plan shows the new value, so a reviewer sees exactly who will be emailed; unchanged when an apply sends nothing.")),
                     ("failures", computed(map_of_strings(), "The API's last error for each identity that could not be sent a link (e.g. no email address), keyed by identity id.")),
                     ("enrolled_count", computed(number(), "Identities that have enrolled, as of the last refresh.")),
                     ("pending_count", computed(number(), "Identities holding a live link, as of the last refresh.")),
@@ -219,7 +242,7 @@ impl Resource for CredentialBindingBatchResource {
             Some(realm) => {
                 let rules = rules(&p, None);
                 match plan::plan(&bi.api, &realm, &mut p, None, &Private::default(), &rules).await {
-                    Ok(private) => private,
+                    Ok((private, _)) => private,
                     Err(e) => {
                         api_error(
                             diags,
@@ -297,7 +320,10 @@ impl Resource for CredentialBindingBatchResource {
         )
         .await
         {
-            Ok(private) => Some((Value::Value(p), Value::Value(private), replace)),
+            Ok((private, held_back)) => {
+                apply::warn_held_back(diags, &held_back, Some(&prior));
+                Some((Value::Value(p), Value::Value(private), replace))
+            }
             Err(e) => {
                 api_error(
                     diags,
@@ -409,7 +435,7 @@ impl CredentialBindingBatchResource {
             Value::Value(p) => p,
             _ => Private::default(),
         };
-        if strings(&planned.identity_ids).is_empty() {
+        if identity_set(&planned).is_empty() {
             diags.error_short(
                 "identity_ids must name at least one identity",
                 attr("identity_ids"),

@@ -6,8 +6,8 @@ use super::decide::{decide, Decision, Rules};
 use super::ledger::Ledger;
 use crate::api::beyond_identity::{BeyondIdentity, RealmRef};
 use crate::api::ApiError;
-use crate::models::credential_binding_batch::{set_of, strings, Private, State};
-use std::collections::{BTreeMap, HashSet};
+use crate::models::credential_binding_batch::{identity_set, set_of, Private, State};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use tf_provider::value::Value;
 
 /// Whether every identity id is known: with an unknown one (ids of
@@ -33,14 +33,14 @@ pub(super) async fn plan(
     prior: Option<&State>,
     prior_private: &Private,
     rules: &Rules,
-) -> Result<Private, ApiError> {
+) -> Result<(Private, BTreeSet<String>), ApiError> {
     let mut private = prior_private.clone();
     private.seen = None;
     if !all_known(planned) {
         unknown_outputs(planned);
-        return Ok(private);
+        return Ok((private, BTreeSet::new()));
     }
-    let set = strings(&planned.identity_ids);
+    let set = identity_set(planned);
     let prior_jobs = prior.and_then(|p| match &p.jobs {
         Value::Value(m) => Some(m),
         _ => None,
@@ -66,7 +66,7 @@ pub(super) async fn plan(
         }
     };
     show(planned, prior, prior_jobs, &set, &decision);
-    Ok(private)
+    Ok((private, decision.held_back))
 }
 
 /// Every output left for the apply to fill.
