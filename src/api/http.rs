@@ -122,6 +122,8 @@ pub struct HttpClient {
     pacer: Pacer,
     /// What the user allows us to send to each host (`budget.rs`).
     budget: Budget,
+    /// How far each host's clock (its `Date` header) is ahead of ours.
+    skew: ServerClocks,
 }
 
 impl HttpClient {
@@ -137,6 +139,7 @@ impl HttpClient {
         Ok(Self {
             inner,
             budget: Budget::new(settings.max_requests_per_second),
+            skew: ServerClocks::default(),
             settings,
             pacer: Pacer::default(),
         })
@@ -144,6 +147,13 @@ impl HttpClient {
 
     pub fn settings(&self) -> &HttpSettings {
         &self.settings
+    }
+
+    /// The time on `url`'s host, as its last `Date` header put it (our own
+    /// clock until it has answered). Expiry is judged by the API's clock,
+    /// so a machine whose clock is off plans what the API will do.
+    pub fn server_now(&self, url: &Url) -> time::OffsetDateTime {
+        self.skew.now(&host_key(url))
     }
 
     /// Sends with the retry policy of `req.effect`. A non-2xx answer that is
@@ -209,6 +219,9 @@ impl HttpClient {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_owned)
             };
+            if let Some(date) = header("date").as_deref().and_then(httpdate) {
+                self.skew.heard(host, date);
+            }
             let retry_after = header("retry-after").as_deref().and_then(parse_retry_after);
             let remaining = header("ratelimit-remaining").and_then(|v| v.trim().parse().ok());
             let body = resp.bytes().await?;
@@ -275,6 +288,33 @@ impl HttpClient {
         // Full jitter: spreads parallel workers that failed together.
         let nanos = exp.as_nanos().min(u64::MAX as u128) as u64;
         Duration::from_nanos(fastrand::u64(nanos / 2..=nanos.max(1)))
+    }
+}
+
+/// Each host's clock against ours, in whole seconds (a `Date` header has
+/// no finer resolution).
+#[derive(Default)]
+struct ServerClocks {
+    ahead: std::sync::Mutex<std::collections::HashMap<String, i64>>,
+}
+
+impl ServerClocks {
+    fn heard(&self, host: &str, date: std::time::SystemTime) {
+        let ours = std::time::SystemTime::now();
+        let ahead = match date.duration_since(ours) {
+            Ok(d) => d.as_secs() as i64,
+            Err(e) => -(e.duration().as_secs() as i64),
+        };
+        let mut map = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
+        map.insert(host.to_owned(), ahead);
+    }
+
+    fn now(&self, host: &str) -> time::OffsetDateTime {
+        let map = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
+        let ahead = map.get(host).copied().unwrap_or(0);
+        // Within a second or two is the same time: a Date header rounds.
+        let ahead = if ahead.abs() <= 2 { 0 } else { ahead };
+        time::OffsetDateTime::now_utc() + time::Duration::seconds(ahead)
     }
 }
 

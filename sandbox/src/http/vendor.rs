@@ -85,7 +85,7 @@ pub(crate) async fn layer(State(sb): State<Sandbox>, request: Request, next: Nex
         vendor,
     });
     match (outcome, kill) {
-        (Outcome::Answer(response), _) => response,
+        (Outcome::Answer(response), _) => dated(&sb, response),
         (Outcome::Drop, Some(kill)) => {
             kill.0.notify_one();
             // The connection task drops this future along with the socket.
@@ -145,6 +145,7 @@ async fn late(
 ) -> Response {
     let delay = Duration::from_millis(fault.latency_ms);
     sb.late_work_started();
+    let sb_for_date = sb.clone();
     let work = tokio::spawn(async move {
         sleep(delay).await;
         let real = next.run(request).await;
@@ -166,9 +167,20 @@ async fn late(
         response
     });
     match work.await {
-        Ok(response) => response,
+        Ok(response) => dated(&sb_for_date, response),
         Err(_) => error_response(vendor, StatusCode::INTERNAL_SERVER_ERROR),
     }
+}
+
+/// A `Date` header on the sandbox clock: a test that moves the clock moves
+/// the time clients judge expiry by, as the real API's clock would.
+fn dated(sb: &Sandbox, mut response: Response) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(sb.now())) {
+        response
+            .headers_mut()
+            .insert(axum::http::header::DATE, value);
+    }
+    response
 }
 
 /// The rule's body, or the vendor's own error.

@@ -45,6 +45,11 @@ impl BeyondIdentity {
         }
     }
 
+    /// The API's time (see `HttpClient::server_now`).
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.http.server_now(&self.api_url)
+    }
+
     /// `segments` are percent-encoded one by one, so an id can never change
     /// which path is called.
     fn url(&self, realm: &RealmRef, segments: &[&str]) -> Url {

@@ -255,7 +255,7 @@ impl Resource for CredentialBindingJobResource {
         if renewal.due(
             known_str(&prior.state),
             known_str(&prior.expire_time),
-            OffsetDateTime::now_utc(),
+            bi.api.now(),
         ) {
             p.state = Value::Unknown;
             replace.push(attr("state"));
