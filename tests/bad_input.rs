@@ -279,6 +279,21 @@ fn credential_binding_job_refuses_every_invalid_value_on_its_attribute() {
             ok("  post_binding_redirect_uri = \"not a url\" # <-"),
             "not a url",
         ),
+        case(
+            "resend_before_expiry that is no duration",
+            ok("  resend_before_expiry = \"soon\" # <-"),
+            "soon",
+        ),
+        case(
+            "zero resend_before_expiry",
+            ok("  resend_before_expiry = \"0s\" # <-"),
+            "longer than zero",
+        ),
+        case(
+            "resend_before_expiry longer than any link lives",
+            ok("  resend_before_expiry = \"1000d\" # <-"),
+            "longer than a year",
+        ),
     ];
     assert_each_refused_on_its_line(&ws, resource("enroll_credential_binding_job"), &cases);
 }

@@ -122,6 +122,7 @@ fn credential_binding_job_schema_matches_the_contract() {
             ("realm_id", false, true, true, false),
             ("triggers", false, true, false, false),
             ("resend_when_expired", false, true, true, false),
+            ("resend_before_expiry", false, true, false, false),
             ("revoke_on_destroy", false, true, true, false),
             ("id", false, false, true, false),
             ("state", false, false, true, false),
