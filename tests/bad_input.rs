@@ -394,6 +394,34 @@ fn data_sources_refuse_every_invalid_lookup_on_its_attribute() {
         |i| format!("data \"enroll_authenticator_config\" \"case{i}\" {{"),
         &cases,
     );
+    let cases = [
+        case(
+            "identity_id with a slash",
+            "  identity_id = \"a/b\" # <-",
+            "slash",
+        ),
+        case(
+            "authenticator_config_id with a space",
+            "  authenticator_config_id = \"x y\" # <-",
+            "spaces",
+        ),
+        case("tenant_id empty", "  tenant_id = \"\" # <-", "empty"),
+        case(
+            "a state in lower case",
+            "  states = [\"LINK_SENT\", \"complete\"] # <-",
+            "upper case",
+        ),
+        case(
+            "something that is no state",
+            "  states = [\"not enrolled\"] # <-",
+            "not enrolled",
+        ),
+    ];
+    assert_each_refused_on_its_line(
+        &ws,
+        |i| format!("data \"enroll_credential_binding_jobs\" \"case{i}\" {{"),
+        &cases,
+    );
 }
 
 #[test]
