@@ -205,6 +205,13 @@ data "enroll_credential_binding_jobs" "carol_web_revoked" {{
     assert_eq!(made.emails(), 6, "reading sends nothing");
 }
 
+/// Who of `realm_with_jobs` has a web link but has not enrolled, sorted.
+fn not_enrolled(made: &Workspace) -> Vec<String> {
+    let mut ids = vec![identity_id(made, "alice"), identity_id(made, "carol")];
+    ids.sort();
+    ids
+}
+
 /// The report the data source is for: on the web configuration, who has a
 /// link but has not enrolled yet.
 #[test]
@@ -227,9 +234,32 @@ output "not_enrolled" {{
     );
     let out = reports.run(&["output", "-json", "not_enrolled"]).ok();
     let got: Vec<String> = serde_json::from_str(&out.stdout).unwrap();
-    let mut want = vec![identity_id(&made, "alice"), identity_id(&made, "carol")];
-    want.sort();
-    assert_eq!(got, want, "bob enrolled; alice and carol have not");
+    assert_eq!(
+        got,
+        not_enrolled(&made),
+        "bob enrolled; alice and carol have not"
+    );
+}
+
+/// The registry example's report, run: its placeholder config id is the
+/// realm's web configuration; alice's id is the sandbox's.
+#[test]
+fn the_examples_report_names_who_has_not_enrolled_yet() {
+    let Realm { made, web, .. } = realm_with_jobs();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/data-sources/enroll_credential_binding_jobs/data-source.tf"
+    ))
+    .unwrap();
+    let placeholder = "73731b7f-eb76-4143-9b4b-81a720385f5a";
+    assert!(example.contains(placeholder));
+    let (reports, _) = report(&made, &example.replace(placeholder, &web));
+    let out = reports.run(&["output", "-json", "not_enrolled_yet"]).ok();
+    let got: Vec<String> = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(got, not_enrolled(&made));
+    let out = reports.run(&["output", "-json", "alice_link_expiry"]).ok();
+    let expiry: serde_json::Map<String, Value> = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(expiry.len(), 2, "alice's two links");
 }
 
 const ALL: &str = "data \"enroll_credential_binding_jobs\" \"all\" {}\n";
