@@ -279,6 +279,21 @@ fn credential_binding_job_refuses_every_invalid_value_on_its_attribute() {
             ok("  post_binding_redirect_uri = \"not a url\" # <-"),
             "not a url",
         ),
+        case(
+            "resend_before_expiry that is no duration",
+            ok("  resend_before_expiry = \"soon\" # <-"),
+            "soon",
+        ),
+        case(
+            "zero resend_before_expiry",
+            ok("  resend_before_expiry = \"0s\" # <-"),
+            "longer than zero",
+        ),
+        case(
+            "resend_before_expiry longer than any link lives",
+            ok("  resend_before_expiry = \"1000d\" # <-"),
+            "longer than a year",
+        ),
     ];
     assert_each_refused_on_its_line(&ws, resource("enroll_credential_binding_job"), &cases);
 }
@@ -377,6 +392,34 @@ fn data_sources_refuse_every_invalid_lookup_on_its_attribute() {
     assert_each_refused_on_its_line(
         &ws,
         |i| format!("data \"enroll_authenticator_config\" \"case{i}\" {{"),
+        &cases,
+    );
+    let cases = [
+        case(
+            "identity_id with a slash",
+            "  identity_id = \"a/b\" # <-",
+            "slash",
+        ),
+        case(
+            "authenticator_config_id with a space",
+            "  authenticator_config_id = \"x y\" # <-",
+            "spaces",
+        ),
+        case("tenant_id empty", "  tenant_id = \"\" # <-", "empty"),
+        case(
+            "a state in lower case",
+            "  states = [\"LINK_SENT\", \"complete\"] # <-",
+            "upper case",
+        ),
+        case(
+            "something that is no state",
+            "  states = [\"not enrolled\"] # <-",
+            "not enrolled",
+        ),
+    ];
+    assert_each_refused_on_its_line(
+        &ws,
+        |i| format!("data \"enroll_credential_binding_jobs\" \"case{i}\" {{"),
         &cases,
     );
 }

@@ -342,3 +342,49 @@ fn relative_redirect_uri_is_refused_before_any_request() {
     assert!(code.contains("post_binding_redirect_uri"), "{code}");
     assert_eq!(ws.request_count(), 0, "zero requests");
 }
+
+const DAY: u64 = 24 * 3600;
+
+/// `resend_before_expiry = "48h"` on the sandbox's 7-day links: nothing
+/// while more than 48 h are left, a replacement once less is, and that
+/// apply sends exactly one new email and revokes the old link.
+#[test]
+fn link_is_renewed_once_less_than_resend_before_expiry_is_left() {
+    let ws = Workspace::new();
+    let alice = identity_id(&ws, "alice");
+    ws.write(&one_job(
+        &alice,
+        "enroll_authenticator_config.web.id",
+        "resend_before_expiry = \"48h\"",
+    ));
+    ws.apply();
+    let first = ws.resource("enroll_credential_binding_job.j").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let plan = ws.plan();
+    assert_eq!(plan.code, 0, "day 0: nothing to renew:\n{}", plan.all());
+
+    ws.sandbox
+        .advance_clock(Duration::from_secs(4 * DAY + 23 * 3600));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 0, "49 h left: nothing to renew:\n{}", plan.all());
+
+    ws.sandbox.advance_clock(Duration::from_secs(2 * 3600));
+    let plan = ws.plan();
+    assert_eq!(plan.code, 2, "47 h left: renew:\n{}", plan.all());
+    assert!(
+        plan.stdout
+            .contains("# enroll_credential_binding_job.j must be replaced"),
+        "{}",
+        plan.stdout
+    );
+    assert_eq!(ws.emails(), 1, "a plan sends nothing");
+
+    ws.apply();
+    assert_eq!(ws.emails(), 2, "exactly one new email");
+    assert_eq!(ws.requests_matching("POST", ":revoke"), 1);
+    assert_eq!(ws.sandbox.job(&first).unwrap()["state"], "REVOKED");
+    let plan = ws.plan();
+    assert_eq!(plan.code, 0, "the new link has 7 days:\n{}", plan.all());
+}

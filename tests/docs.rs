@@ -57,23 +57,60 @@ fn object_attrs(t: &Value) -> Option<&serde_json::Map<String, Value>> {
 /// The fields of read-only attributes of object type. Terraform's schema
 /// has no place for their descriptions (nested attributes would, but
 /// tf-provider 0.2.2 cannot send them), so the docs keep them here.
-const OBJECT_FIELDS: [(&str, &[(&str, &str)]); 1] = [(
-    "channels",
-    &[
-        (
-            "channel_type",
-            "How BindID sent the link: `email`, the only channel it has today.",
-        ),
-        (
-            "target",
-            "Where BindID sent the link: the user's email address.",
-        ),
-        (
-            "status",
-            "BindID's result for this channel: `success` when it accepted the link.",
-        ),
-    ],
-)];
+const OBJECT_FIELDS: [(&str, &[(&str, &str)]); 2] = [
+    (
+        "channels",
+        &[
+            (
+                "channel_type",
+                "How BindID sent the link: `email`, the only channel it has today.",
+            ),
+            (
+                "target",
+                "Where BindID sent the link: the user's email address.",
+            ),
+            (
+                "status",
+                "BindID's result for this channel: `success` when it accepted the link.",
+            ),
+        ],
+    ),
+    // Credential binding jobs as the API returns them.
+    (
+        "jobs",
+        &[
+            ("id", "Id of the credential binding job."),
+            ("identity_id", "Identity the link was sent to."),
+            (
+                "authenticator_config_id",
+                "Authenticator configuration the link enrolls into.",
+            ),
+            (
+                "delivery_method",
+                "How the link was delivered: `EMAIL` or `RETURN`.",
+            ),
+            (
+                "state",
+                "State of the job: `LINK_SENT`, `LINK_OPENED`, `REQUEST_DELIVERED`, `COMPLETE`, `EXPIRED`, `FAILED_TO_SEND`, `REVOKED`, or a newer one.",
+            ),
+            (
+                "post_binding_redirect_uri",
+                "Where the user is sent after enrolling, if the job names a place.",
+            ),
+            (
+                "credential_id",
+                "Credential bound by the job, once the user has enrolled.",
+            ),
+            (
+                "batch_id",
+                "Batch credential binding job that made the job, if a batch did.",
+            ),
+            ("create_time", "When the job was created (RFC 3339)."),
+            ("update_time", "When the job last changed (RFC 3339)."),
+            ("expire_time", "When the link stops working (RFC 3339)."),
+        ],
+    ),
+];
 
 /// The description of a field of an object-typed attribute; a field without
 /// one fails here rather than leaving an empty docs line.

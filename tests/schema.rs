@@ -122,6 +122,7 @@ fn credential_binding_job_schema_matches_the_contract() {
             ("realm_id", false, true, true, false),
             ("triggers", false, true, false, false),
             ("resend_when_expired", false, true, true, false),
+            ("resend_before_expiry", false, true, false, false),
             ("revoke_on_destroy", false, true, true, false),
             ("id", false, false, true, false),
             ("state", false, false, true, false),
@@ -205,7 +206,11 @@ fn identity_resource_and_data_sources_match_the_contract() {
     );
     assert_eq!(
         names("data_source_schemas"),
-        ["enroll_authenticator_config", "enroll_identity"]
+        [
+            "enroll_authenticator_config",
+            "enroll_credential_binding_jobs",
+            "enroll_identity"
+        ]
     );
     check_block(
         "enroll_identity",
@@ -252,4 +257,52 @@ fn identity_resource_and_data_sources_match_the_contract() {
             ("invocation_type", false, false, true, false),
         ],
     );
+}
+
+#[test]
+fn credential_binding_jobs_data_source_matches_the_contract() {
+    let s = schema();
+    let d = &s["data_source_schemas"]["enroll_credential_binding_jobs"]["block"];
+    check_block(
+        "data.enroll_credential_binding_jobs",
+        d,
+        &[
+            ("identity_id", false, true, false, false),
+            ("authenticator_config_id", false, true, false, false),
+            ("states", false, true, false, false),
+            ("tenant_id", false, true, true, false),
+            ("realm_id", false, true, true, false),
+            ("id", false, false, true, false),
+            ("jobs", false, false, true, false),
+        ],
+    );
+    assert_eq!(
+        d["attributes"]["states"]["type"],
+        serde_json::json!(["set", "string"])
+    );
+    let fields = &d["attributes"]["jobs"]["type"][1][1];
+    let mut names: Vec<&str> = fields
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "authenticator_config_id",
+            "batch_id",
+            "create_time",
+            "credential_id",
+            "delivery_method",
+            "expire_time",
+            "id",
+            "identity_id",
+            "post_binding_redirect_uri",
+            "state",
+            "update_time"
+        ]
+    );
+    assert_eq!(d["attributes"]["jobs"]["type"][0], "list");
 }

@@ -6,4 +6,5 @@ pub(crate) mod authenticator_config;
 pub(crate) mod bindid_activation;
 pub(crate) mod credential_binding_batch;
 pub(crate) mod credential_binding_job;
+pub(crate) mod credential_binding_jobs;
 pub(crate) mod identity;

@@ -38,7 +38,7 @@ pub fn resources(data: &Arc<ProviderData>) -> HashMap<String, Box<dyn DynamicRes
 
 pub fn data_sources(data: &Arc<ProviderData>) -> HashMap<String, Box<dyn DynamicDataSource>> {
     let d = || data.clone();
-    let all: [(&str, Box<dyn DynamicDataSource>); 2] = [
+    let all: [(&str, Box<dyn DynamicDataSource>); 3] = [
         (
             "identity",
             Box::new(data_sources::identity::IdentityDataSource::new(d())),
@@ -46,6 +46,12 @@ pub fn data_sources(data: &Arc<ProviderData>) -> HashMap<String, Box<dyn Dynamic
         (
             "authenticator_config",
             Box::new(data_sources::authenticator_config::AuthenticatorConfigDataSource::new(d())),
+        ),
+        (
+            "credential_binding_jobs",
+            Box::new(
+                data_sources::credential_binding_jobs::CredentialBindingJobsDataSource::new(d()),
+            ),
         ),
     ];
     all.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()

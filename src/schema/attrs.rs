@@ -56,6 +56,21 @@ pub fn map_of_strings() -> AttributeType {
     AttributeType::Map(Box::new(AttributeType::String))
 }
 
+pub fn set_of_strings() -> AttributeType {
+    AttributeType::Set(Box::new(AttributeType::String))
+}
+
+/// `list(object({...}))` whose fields are all strings: a read-only list of
+/// records, in place of the nested attributes tf-provider 0.2.2 cannot send.
+pub fn list_of_string_objects(fields: &[&str]) -> AttributeType {
+    AttributeType::List(Box::new(AttributeType::Object(
+        fields
+            .iter()
+            .map(|f| ((*f).to_owned(), AttributeType::String))
+            .collect(),
+    )))
+}
+
 pub fn block<const N: usize, const M: usize>(
     description: &str,
     attributes: [(&str, Attribute); N],
