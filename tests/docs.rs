@@ -11,11 +11,19 @@ use std::path::{Path, PathBuf};
 
 /// Why a resource has no `import.sh`.
 fn no_import_reason(resource: &str) -> Option<&'static str> {
-    (resource == "enroll_bindid_activation").then_some(
-        "Import is not supported: BindID has no API to read an activation back, so there is \
-         nothing to import. A sent link cannot be recalled either; destroying the resource only \
-         removes it from state.",
-    )
+    match resource {
+        "enroll_bindid_activation" => Some(
+            "Import is not supported: BindID has no API to read an activation back, so there is \
+             nothing to import. A sent link cannot be recalled either; destroying the resource only \
+             removes it from state.",
+        ),
+        "enroll_credential_binding_batch" => Some(
+            "Import is not supported, and not needed: declare the resource with the identities, \
+             and the first apply adopts the live links they already hold (made by anyone) instead \
+             of sending new ones.",
+        ),
+        _ => None,
+    }
 }
 
 fn root() -> PathBuf {

@@ -200,6 +200,7 @@ fn identity_resource_and_data_sources_match_the_contract() {
         [
             "enroll_authenticator_config",
             "enroll_bindid_activation",
+            "enroll_credential_binding_batch",
             "enroll_credential_binding_job",
             "enroll_identity"
         ]
@@ -305,4 +306,42 @@ fn credential_binding_jobs_data_source_matches_the_contract() {
         ]
     );
     assert_eq!(d["attributes"]["jobs"]["type"][0], "list");
+}
+
+#[test]
+fn the_batch_resource_matches_the_contract() {
+    let s = schema();
+    let block = &s["resource_schemas"]["enroll_credential_binding_batch"]["block"];
+    check_block(
+        "enroll_credential_binding_batch",
+        block,
+        &[
+            ("id", false, false, true, false),
+            ("identity_ids", true, false, false, false),
+            ("authenticator_config_id", true, false, false, false),
+            ("post_binding_redirect_uri", false, true, false, false),
+            ("tenant_id", false, true, true, false),
+            ("realm_id", false, true, true, false),
+            ("triggers", false, true, false, false),
+            ("resend_when_expired", false, true, true, false),
+            ("resend_before_expiry", false, true, false, false),
+            ("revoke_on_destroy", false, true, true, false),
+            ("jobs", false, false, true, false),
+            ("last_sent_to", false, false, true, false),
+            ("failures", false, false, true, false),
+            ("enrolled_count", false, false, true, false),
+            ("pending_count", false, false, true, false),
+            ("expired_count", false, false, true, false),
+        ],
+    );
+    let attrs = &block["attributes"];
+    // Each identity's entry holds these three and nothing else: the state's
+    // size is the lever on Terraform's own cost.
+    assert_eq!(
+        attrs["jobs"]["type"],
+        serde_json::json!(["map", ["object", {"expire_time": "string", "id": "string", "state": "string"}]])
+    );
+    assert_eq!(attrs["identity_ids"]["type"], serde_json::json!(["list", "string"]));
+    assert_eq!(attrs["last_sent_to"]["type"], serde_json::json!(["list", "string"]));
+    assert_eq!(attrs["failures"]["type"], serde_json::json!(["map", "string"]));
 }
