@@ -487,3 +487,59 @@ fn ctrl_c_stops_after_the_batch_in_flight_and_loses_no_record() {
     assert_plan_empty(&ws);
     eprintln!("batch | Ctrl-C after {sent} emails; recorded {recorded}");
 }
+
+/// The guide's review step: a saved plan names exactly who will be
+/// emailed, readable with `terraform show -json`.
+#[test]
+fn a_saved_plan_names_who_will_be_emailed() {
+    let ws = fast_ws();
+    let ids = ws.sandbox.seed_identities(13, "review");
+    invite(&ws, &ids[..10], "");
+    ws.apply();
+    invite(&ws, &ids, "");
+    let plan = ws.run(&["plan", "-detailed-exitcode", "-input=false", "-out=tfplan"]);
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    let show = ws.run(&["show", "-json", "tfplan"]).ok();
+    let doc: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    let change = doc["resource_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "enroll_credential_binding_batch")
+        .unwrap();
+    let mut planned: Vec<String> = change["change"]["after"]["last_sent_to"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    planned.sort();
+    let mut added = ids[10..].to_vec();
+    added.sort();
+    assert_eq!(planned, added);
+    assert_eq!(ws.emails(), 10, "a plan sends nothing");
+    ws.run(&["apply", "-input=false", "tfplan"]).ok();
+    assert_eq!(ws.emails(), 13);
+    assert_plan_empty(&ws);
+}
+
+/// A refresh reads the set's own batches when the realm holds many more
+/// jobs than the set (another team's 2,000 here), not the realm's list.
+#[test]
+fn a_refresh_reads_its_batches_when_the_realm_is_much_larger() {
+    let ws = fast_ws();
+    ws.sandbox.set_batch_rate(5000);
+    let others = Workspace::with_sandbox_of(&ws);
+    let their_ids = ws.sandbox.seed_identities(2000, "theirs");
+    invite(&others, &their_ids, "");
+    others.apply();
+    let ours = ws.sandbox.seed_identities(300, "ours");
+    invite(&ws, &ours, "");
+    ws.apply();
+    ws.sandbox.clear_requests();
+    assert_plan_empty(&ws);
+    let realm_pages = ws.requests_matching("GET", "/identities/-/credential-binding-jobs");
+    let result_pages = ws.requests_matching("GET", ":listResults");
+    assert_eq!(realm_pages, 0, "the realm's 2,300 jobs are not swept");
+    assert!(result_pages >= 2 && result_pages <= 4, "{result_pages} result pages");
+}

@@ -341,7 +341,16 @@ fn the_batch_resource_matches_the_contract() {
         attrs["jobs"]["type"],
         serde_json::json!(["map", ["object", {"expire_time": "string", "id": "string", "state": "string"}]])
     );
-    assert_eq!(attrs["identity_ids"]["type"], serde_json::json!(["list", "string"]));
-    assert_eq!(attrs["last_sent_to"]["type"], serde_json::json!(["list", "string"]));
-    assert_eq!(attrs["failures"]["type"], serde_json::json!(["map", "string"]));
+    assert_eq!(
+        attrs["identity_ids"]["type"],
+        serde_json::json!(["list", "string"])
+    );
+    assert_eq!(
+        attrs["last_sent_to"]["type"],
+        serde_json::json!(["list", "string"])
+    );
+    assert_eq!(
+        attrs["failures"]["type"],
+        serde_json::json!(["map", "string"])
+    );
 }

@@ -82,6 +82,17 @@ pub struct Private {
     /// same, late enough, knows no earlier run's batch is still making jobs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seen: Option<Seen>,
+    /// The batches that made the tracked jobs: a refresh reads their
+    /// results when that is fewer pages than the realm's whole list.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub batches: BTreeSet<String>,
+    /// How many jobs the realm held at the last sweep.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub realm_jobs: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A summary of a sweep: how many jobs of the set it found, the newest

@@ -189,6 +189,11 @@ pub(super) async fn apply(
             .cloned()
             .collect(),
         seen: None,
+        batches: planned_private.batches.clone(),
+        realm_jobs: match ledger.realm_jobs {
+            0 => planned_private.realm_jobs,
+            n => n,
+        },
     };
     private.permanent.extend(
         failed
@@ -196,6 +201,16 @@ pub(super) async fn apply(
             .filter(|(_, f)| f.permanent)
             .map(|(i, _)| i.clone()),
     );
+    // Where a refresh finds the tracked jobs: the batches that made them
+    // (a refresh drops those that no longer hold any).
+    let adopted = decision.adopt.iter().filter_map(|(i, e)| {
+        let id = known_str(&e.id)?;
+        ledger.of(i).iter().find(|j| j.id == id)?.batch_id.clone()
+    });
+    let made = sent.made.values().filter_map(|j| j.batch_id.clone());
+    private
+        .batches
+        .extend(made.chain(adopted).collect::<Vec<_>>());
     Ok((state, private))
 }
 

@@ -78,7 +78,18 @@ pub(super) fn decide(
             })
             .filter(|e| known_str(&e.id).is_some() || permanent.contains(i));
         match tracked {
-            Some(entry) => decide_tracked(&mut d, i, entry, rules, now),
+            Some(entry) => {
+                decide_tracked(&mut d, i, entry, rules, now);
+                // A new link for an expired one: unless someone else sent
+                // one meanwhile, which a sweep shows and the apply adopts.
+                let renewing = d.send.contains(i) && !d.revoke_first.iter().any(|(r, _)| r == i);
+                if let (true, false, Some(l)) = (renewing, rules.triggers_changed, ledger) {
+                    if let Some(live) = l.live(i, now) {
+                        d.send.remove(i);
+                        d.adopt.insert(i.clone(), live.entry());
+                    }
+                }
+            }
             None => {
                 let ledger = ledger?;
                 if let Some(done) = ledger.enrolled(i) {
@@ -297,6 +308,40 @@ mod tests {
         assert_eq!(names(&d.send), ["new"]);
         let adopted: Vec<&str> = d.adopt.keys().map(String::as_str).collect();
         assert_eq!(adopted, ["enrolled", "newer"]);
+    }
+
+    #[test]
+    fn an_expired_link_renewed_elsewhere_is_adopted_not_sent() {
+        let ids = set(&["expired"]);
+        let rules = Rules {
+            renewal: Renewal {
+                when_expired: true,
+                ..Renewal::default()
+            },
+            ..Rules::default()
+        };
+        let mut ledger = Ledger::default();
+        ledger.add(
+            "expired".into(),
+            Found {
+                id: "console".into(),
+                state: Some("LINK_SENT".into()),
+                expire_time: Some(LIVE.into()),
+                create_time: Some("2026-01-04T12:00:00Z".into()),
+                batch_id: None,
+            },
+        );
+        let d = decide(
+            &ids,
+            Some(&prior()),
+            &BTreeSet::new(),
+            Some(&ledger),
+            &rules,
+            now(),
+        )
+        .unwrap();
+        assert!(d.send.is_empty());
+        assert_eq!(d.adopt.keys().collect::<Vec<_>>(), ["expired"]);
     }
 
     #[test]

@@ -63,7 +63,12 @@ pub(super) fn is_live(state: Option<&str>, expire_time: Option<&str>, now: Offse
 #[derive(Debug, Default)]
 pub(super) struct Ledger {
     jobs: HashMap<String, Vec<Found>>,
+    /// Jobs of the whole realm the sweep went through (0: not a sweep).
+    pub realm_jobs: usize,
 }
+
+/// Jobs a list page holds.
+const PAGE: usize = 200;
 
 impl Ledger {
     /// One sweep of the realm's jobs, keeping those of `set` for
@@ -75,22 +80,74 @@ impl Ledger {
         set: &HashSet<&str>,
     ) -> Result<Ledger, ApiError> {
         let mut ledger = Ledger::default();
-        api.each_job_of_realm(realm, |page| {
-            for job in page {
-                let ours = job.authenticator_config_id.as_deref() == Some(authenticator_config_id)
-                    && job.identity_id.as_deref().is_some_and(|i| set.contains(i));
-                if ours {
-                    let identity = job.identity_id.clone().unwrap_or_default();
-                    ledger
-                        .jobs
-                        .entry(identity)
-                        .or_default()
-                        .push(Found::of(job));
+        ledger.realm_jobs = api
+            .each_job_of_realm(realm, |page| {
+                ledger.keep(page, authenticator_config_id, set)
+            })
+            .await?;
+        Ok(ledger)
+    }
+
+    /// The tracked jobs, read from the results of the batches that made them
+    /// when that is fewer pages than the realm's list (`realm_jobs` at the
+    /// last sweep); a tracked job no batch lists is looked up in its
+    /// identity's own list, unless there are more such than a page of the
+    /// realm's list costs, when the realm is swept after all.
+    pub async fn tracked(
+        api: &BeyondIdentity,
+        realm: &RealmRef,
+        authenticator_config_id: &str,
+        tracked: &HashMap<&str, &str>,
+        batches: &BTreeSet<String>,
+        realm_jobs: usize,
+    ) -> Result<Ledger, ApiError> {
+        let set: HashSet<&str> = tracked.keys().copied().collect();
+        let realm_pages = realm_jobs.div_ceil(PAGE);
+        let batch_pages = tracked.len().div_ceil(PAGE) + batches.len();
+        if batches.is_empty() || realm_jobs == 0 || batch_pages >= realm_pages {
+            return Ledger::sweep(api, realm, authenticator_config_id, &set).await;
+        }
+        let mut ledger = Ledger::default();
+        for batch in batches {
+            let read = api
+                .each_batch_result(realm, batch, |page| {
+                    ledger.keep(page, authenticator_config_id, &set)
+                })
+                .await;
+            match read {
+                Ok(()) => {}
+                // A batch the API no longer has: its jobs are looked up below.
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let missing: Vec<&str> = tracked
+            .iter()
+            .filter(|(i, job)| !job.is_empty() && !ledger.of(i).iter().any(|j| j.id == **job))
+            .map(|(i, _)| *i)
+            .collect();
+        if missing.len() > realm_pages {
+            return Ledger::sweep(api, realm, authenticator_config_id, &set).await;
+        }
+        for identity in missing {
+            let jobs = api.list_credential_binding_jobs(realm, identity).await?;
+            ledger.keep(jobs, authenticator_config_id, &set);
+        }
+        Ok(ledger)
+    }
+
+    fn keep(&mut self, page: Vec<CredentialBindingJob>, config: &str, set: &HashSet<&str>) {
+        for job in page {
+            let ours = job.authenticator_config_id.as_deref() == Some(config)
+                && job.identity_id.as_deref().is_some_and(|i| set.contains(i));
+            if ours {
+                let identity = job.identity_id.clone().unwrap_or_default();
+                let jobs = self.jobs.entry(identity).or_default();
+                if !jobs.iter().any(|j| j.id == job.id) {
+                    jobs.push(Found::of(job));
                 }
             }
-        })
-        .await?;
-        Ok(ledger)
+        }
     }
 
     #[cfg(test)]

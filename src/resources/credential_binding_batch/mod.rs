@@ -197,30 +197,57 @@ impl Resource for CredentialBindingBatchResource {
         let config = known_str(&state.authenticator_config_id)
             .unwrap_or_default()
             .to_owned();
-        let set: HashSet<&str> = jobs.keys().map(String::as_str).collect();
-        let ledger = match Ledger::sweep(&bi.api, &realm, &config, &set).await {
+        let mut private = match private {
+            Value::Value(p) => p,
+            _ => Private::default(),
+        };
+        let tracked: HashMap<&str, &str> = jobs
+            .iter()
+            .map(|(i, e)| {
+                let id = known(e).and_then(|e| known_str(&e.id)).unwrap_or_default();
+                (i.as_str(), id)
+            })
+            .collect();
+        let read = Ledger::tracked(
+            &bi.api,
+            &realm,
+            &config,
+            &tracked,
+            &private.batches,
+            private.realm_jobs,
+        )
+        .await;
+        let ledger = match read {
             Ok(l) => l,
             Err(e) => {
                 api_error(diags, "Cannot read the credential binding jobs", &e, None);
                 return None;
             }
         };
+        if ledger.realm_jobs > 0 {
+            private.realm_jobs = ledger.realm_jobs;
+        }
         let now = bi.api.now();
         let mut fresh = BTreeMap::new();
+        let mut batches = std::collections::BTreeSet::new();
         for (i, entry) in &jobs {
             let tracked = known(entry).and_then(|e| known_str(&e.id));
             let entry = match ledger.holder(i, tracked, now) {
-                Some(job) => job.entry(),
+                Some(job) => {
+                    batches.extend(job.batch_id.clone());
+                    job.entry()
+                }
                 None => JobEntry::none(),
             };
             fresh.insert(i.clone(), Value::Value(entry));
         }
+        private.batches = batches;
         let (enrolled, pending, expired) = apply::counts(&fresh, now);
         state.jobs = Value::Value(fresh);
         state.enrolled_count = Value::Value(enrolled);
         state.pending_count = Value::Value(pending);
         state.expired_count = Value::Value(expired);
-        Some((Value::Value(state), private))
+        Some((Value::Value(state), Value::Value(private)))
     }
 
     async fn plan_create<'a>(
