@@ -131,6 +131,25 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
     check_before_expiry(diags, &c.resend_before_expiry);
 }
 
+/// A plan, or the error of the sweep it needed.
+fn planned_or_error<T>(
+    diags: &mut Diagnostics,
+    planned: Result<T, crate::api::ApiError>,
+) -> Option<T> {
+    match planned {
+        Ok(p) => Some(p),
+        Err(e) => {
+            api_error(
+                diags,
+                "Cannot read the realm's credential binding jobs",
+                &e,
+                None,
+            );
+            None
+        }
+    }
+}
+
 fn defaults(p: &mut State, config: &State) {
     p.resend_when_expired = or_default(&config.resend_when_expired, false);
     p.revoke_on_destroy = or_default(&config.revoke_on_destroy, true);
@@ -268,18 +287,9 @@ impl Resource for CredentialBindingBatchResource {
         let private = match realm {
             Some(realm) => {
                 let rules = rules(&p, None);
-                match plan::plan(&bi.api, &realm, &mut p, None, &Private::default(), &rules).await {
-                    Ok((private, _)) => private,
-                    Err(e) => {
-                        api_error(
-                            diags,
-                            "Cannot read the realm's credential binding jobs",
-                            &e,
-                            None,
-                        );
-                        return None;
-                    }
-                }
+                let none = Private::default();
+                let planned = plan::plan(&bi.api, &realm, &mut p, None, &none, &rules);
+                planned_or_error(diags, planned.await)?.0
             }
             None => {
                 plan::unknown_outputs(&mut p);

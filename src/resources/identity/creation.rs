@@ -44,14 +44,23 @@ async fn username_taken(
 /// so there is at most one; an older one belongs to someone else.
 /// A refresh (or destroy) of an identity whose create's answer was lost:
 /// once the server has had time, the identity the attempt made, if any.
+/// `None`: the look failed and an error was reported.
 pub(super) async fn resolve(
+    diags: &mut Diagnostics,
     api: &BeyondIdentity,
     realm: &RealmRef,
     username: &str,
     attempt: &Attempt,
-) -> Result<Option<Identity>, ApiError> {
+) -> Option<Option<Identity>> {
     quiet("identity", attempt).await;
-    made_by(api, realm, username, attempt).await
+    match made_by(api, realm, username, attempt).await {
+        Ok(made) => Some(made),
+        Err(e) => {
+            let summary = "Cannot look for the identity a lost create made";
+            api_error(diags, summary, &e, None);
+            None
+        }
+    }
 }
 
 async fn made_by(

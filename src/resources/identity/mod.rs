@@ -109,18 +109,8 @@ impl Resource for IdentityResource {
             // A lost create: the server is long done, so what it made is
             // there to adopt, or nothing was made and the plan creates it.
             let username = known_str(&state.username).unwrap_or_default();
-            return match creation::resolve(&bi.api, &realm, username, attempt).await {
-                Ok(made) => Some((opt_state(made, &realm), Value::Null)),
-                Err(e) => {
-                    api_error(
-                        diags,
-                        "Cannot look for the identity a lost create made",
-                        &e,
-                        None,
-                    );
-                    None
-                }
-            };
+            let made = creation::resolve(diags, &bi.api, &realm, username, attempt).await?;
+            return Some((opt_state(made, &realm), Value::Null));
         }
         let id = known_str(&state.id).unwrap_or_default();
         let read = bi.api.get_identity(&realm, id).await;
@@ -289,18 +279,9 @@ impl Resource for IdentityResource {
             // Destroyed before a refresh resolved a lost create.
             (None, Value::Value(attempt)) => {
                 let username = known_str(&prior.username).unwrap_or_default();
-                match creation::resolve(&bi.api, &realm, username, attempt).await {
-                    Ok(Some(made)) => made.id,
-                    Ok(None) => return Some(()),
-                    Err(e) => {
-                        api_error(
-                            diags,
-                            "Cannot look for the identity a lost create made",
-                            &e,
-                            None,
-                        );
-                        return None;
-                    }
+                match creation::resolve(diags, &bi.api, &realm, username, attempt).await? {
+                    Some(made) => made.id,
+                    None => return Some(()),
                 }
             }
             (None, Value::Null | Value::Unknown) => return Some(()),
