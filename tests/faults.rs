@@ -634,7 +634,9 @@ fn a_token_that_expires_mid_apply_is_replaced_once() {
     let started = Instant::now();
     ws.write(&lifecycle(&ws, true, false));
     // The config create waits a second before the sandbox checks its token;
-    // meanwhile the sandbox clock passes the token's 3600 s.
+    // meanwhile the sandbox clock passes the token's 3600 s. The clock moves
+    // once the create's look at the existing configurations (made with the
+    // same token, just before) has been answered.
     ws.sandbox.add_fault(Fault {
         latency_ms: 1_000,
         status: None,
@@ -644,7 +646,11 @@ fn a_token_that_expires_mid_apply_is_replaced_once() {
     let mover = std::thread::spawn(move || {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if sandbox.requests().iter().any(|r| r.path.contains(BI_TOKEN)) {
+            let listed = sandbox
+                .requests()
+                .iter()
+                .any(|r| r.method == "GET" && r.path.ends_with(CONFIGS));
+            if listed {
                 sandbox.advance_clock(Duration::from_secs(3601));
                 return true;
             }
