@@ -65,6 +65,13 @@ fn a_create_of_500_emails_each_identity_once() {
     assert_eq!(state["last_sent_to"].as_array().unwrap().len(), 500);
     let plan = ws.plan();
     assert_eq!(plan.code, 0, "{}", plan.all());
+    ws.destroy();
+    let jobs = ws.sandbox.jobs();
+    assert_eq!(jobs.len(), 500);
+    assert!(
+        jobs.iter().all(|j| j["state"] == "REVOKED"),
+        "destroy revokes every unfinished job"
+    );
 }
 
 fn batch_state(ws: &Workspace) -> serde_json::Value {
@@ -545,4 +552,33 @@ fn a_refresh_reads_its_batches_when_the_realm_is_much_larger() {
         (2..=4).contains(&result_pages),
         "{result_pages} result pages"
     );
+}
+
+/// A batch create that failed before the server queued anything (a 502
+/// with nothing made): not sent blind in that apply, which fails since
+/// nobody got a link; the next apply sends each one link.
+#[test]
+fn a_batch_lost_before_it_was_queued_is_sent_once_by_the_next_apply() {
+    let ws = fast_ws();
+    let ids = ws.sandbox.seed_identities(100, "before");
+    invite(&ws, &ids, "");
+    ws.sandbox.add_fault(enroll_sandbox::Fault {
+        method: Some("POST".into()),
+        path_contains: Some("/batch-credential-binding-jobs".into()),
+        status: Some(502),
+        ..enroll_sandbox::Fault::default()
+    });
+    let run = ws.run(&["apply", "-auto-approve", "-input=false", "-no-color"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.all().contains("No enrollment link could be sent"),
+        "{}",
+        run.all()
+    );
+    assert_eq!(ws.emails(), 0);
+    ws.apply();
+    let emails = emails_by_identity(&ws);
+    assert_eq!(emails.len(), 100);
+    assert!(emails.values().all(|n| *n == 1));
+    assert_plan_empty(&ws);
 }
