@@ -15,13 +15,12 @@ fn fast_ws() -> Workspace {
     ws
 }
 
-/// Writes the ids to a JSON file and a configuration that invites them.
+/// Writes the ids to a text file, one a line, and a configuration that
+/// invites them. `split` makes a list(string) at once; `jsondecode` would
+/// make a tuple, which Terraform converts to a list in time that grows with
+/// the square of its length (100,000 ids: 92 s, against 0.4 s).
 fn invite(ws: &Workspace, ids: &[String], extra: &str) {
-    std::fs::write(
-        ws.path().join("ids.json"),
-        serde_json::to_string(ids).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(ws.path().join("ids.txt"), ids.join("\n")).unwrap();
     ws.write(&format!(
         r#"
 provider "enroll" {{}}
@@ -31,7 +30,7 @@ resource "enroll_authenticator_config" "web" {{
 }}
 
 resource "enroll_credential_binding_batch" "all" {{
-  identity_ids            = jsondecode(file("${{path.module}}/ids.json"))
+  identity_ids            = split("\n", file("${{path.module}}/ids.txt"))
   authenticator_config_id = enroll_authenticator_config.web.id
   {extra}
 }}
