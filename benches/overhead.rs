@@ -9,30 +9,15 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/mod.rs"]
+mod support;
 
 use common::{identity_id, Workspace};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn secs(d: Duration) -> String {
-    format!("{:.3}s", d.as_secs_f64())
-}
-
-fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
+use support::{env_num, median, secs, time, Cpu, ProviderWatch};
 
 fn jobs_config(ws: &Workspace, n: usize) -> String {
     let alice = identity_id(ws, "alice");
@@ -56,161 +41,10 @@ fn data_config(n: usize) -> String {
     format!("resource \"terraform_data\" \"d\" {{\n  count = {n}\n  input = count.index\n}}\n")
 }
 
-/// Samples every provider process while the benchmark runs: the peak
-/// resident set (VmHWM) and the CPU time each one used, so a run can say
-/// how much of its CPU went to the provider and how much to Terraform.
-struct ProviderWatch {
-    done: Arc<AtomicBool>,
-    seen: Arc<Mutex<Seen>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-#[derive(Default)]
-struct Seen {
-    peak_kib: u64,
-    /// CPU time of each provider process, as last sampled.
-    cpu_ns: HashMap<u32, u64>,
-}
-
-impl ProviderWatch {
-    fn start() -> ProviderWatch {
-        let done = Arc::new(AtomicBool::new(false));
-        let seen = Arc::new(Mutex::new(Seen::default()));
-        let (d, s) = (done.clone(), seen.clone());
-        let thread = std::thread::spawn(move || {
-            // Pids already known not to be a provider: a scan then costs
-            // one directory listing, not a readlink per process.
-            let mut others = HashSet::new();
-            while !d.load(Ordering::Relaxed) {
-                sample(&mut others, &s);
-                std::thread::sleep(Duration::from_millis(5));
-            }
-        });
-        ProviderWatch {
-            done,
-            seen,
-            thread: Some(thread),
-        }
-    }
-
-    fn peak_mib(&self) -> f64 {
-        self.seen.lock().unwrap().peak_kib as f64 / 1024.0
-    }
-
-    /// CPU time of every provider process seen so far.
-    fn cpu(&self) -> Duration {
-        Duration::from_nanos(self.seen.lock().unwrap().cpu_ns.values().sum())
-    }
-}
-
-impl Drop for ProviderWatch {
-    fn drop(&mut self) {
-        self.done.store(true, Ordering::Relaxed);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn sample(others: &mut HashSet<u32>, seen: &Mutex<Seen>) {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    for e in dir.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        if others.contains(&pid) {
-            continue;
-        }
-        let p = e.path();
-        let exe = std::fs::read_link(p.join("exe"))
-            .map(|x| x.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if !exe.contains("terraform-provider-enroll") {
-            // Terraform's children are terraform until they exec the
-            // provider; only other programs are skipped for good.
-            if !exe.contains("terraform") {
-                others.insert(pid);
-            }
-            continue;
-        }
-        let hwm = std::fs::read_to_string(p.join("status"))
-            .ok()
-            .and_then(|status| {
-                status
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            });
-        // Nanoseconds on a CPU, per thread (schedstat's first field): exact,
-        // where /proc/PID/stat counts 10 ms ticks.
-        let ns = std::fs::read_dir(p.join("task")).ok().map(|tasks| {
-            tasks
-                .flatten()
-                .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
-                .filter_map(|s| s.split(' ').next()?.parse::<u64>().ok())
-                .sum::<u64>()
-        });
-        let mut seen = seen.lock().unwrap();
-        if let Some(kib) = hwm {
-            seen.peak_kib = seen.peak_kib.max(kib);
-        }
-        if let Some(ns) = ns {
-            // Threads that ended took their time with them: keep the most.
-            let e = seen.cpu_ns.entry(pid).or_default();
-            *e = (*e).max(ns);
-        }
-    }
-}
-
-/// CPU time of this process (the in-process sandbox) and of the processes
-/// it waited for (terraform, which waits for its provider processes).
-fn rusage(who: i32) -> Duration {
-    // SAFETY: getrusage writes into the struct we pass.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(who, &mut u) };
-    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
-    tv(u.ru_utime) + tv(u.ru_stime)
-}
-
-#[derive(Clone, Copy)]
-struct Cpu {
-    children: Duration,
-    sandbox: Duration,
-    provider: Duration,
-}
-
-impl Cpu {
-    fn now(watch: &ProviderWatch) -> Cpu {
-        Cpu {
-            children: rusage(libc::RUSAGE_CHILDREN),
-            sandbox: rusage(libc::RUSAGE_SELF),
-            provider: watch.cpu(),
-        }
-    }
-
-    fn since(self, before: Cpu) -> Cpu {
-        Cpu {
-            children: self.children.saturating_sub(before.children),
-            sandbox: self.sandbox.saturating_sub(before.sandbox),
-            provider: self.provider.saturating_sub(before.provider),
-        }
-    }
-}
-
 struct Timings {
     apply: Vec<Duration>,
     plan: Vec<Duration>,
     destroy: Vec<Duration>,
-}
-
-fn time(ws: &Workspace, args: &[&str]) -> Duration {
-    let t = Instant::now();
-    let run = ws.run(args);
-    let wall = t.elapsed();
-    assert_eq!(run.code, 0, "terraform {args:?} failed:\n{}", run.all());
-    wall
 }
 
 fn cycle(ws: &Workspace, runs: usize) -> Timings {
@@ -301,20 +135,7 @@ fn main() {
         .collect();
     let runs = env_num("BENCH_RUNS", 5).max(1);
     let rate_runs = env_num("BENCH_RATE_RUNS", 3);
-    let tf_version = common::hermetic_command(common::terraform_bin())
-        .arg("version")
-        .output()
-        .unwrap();
-    println!(
-        "machine: {} cores; {}",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0),
-        String::from_utf8_lossy(&tf_version.stdout)
-            .lines()
-            .next()
-            .unwrap_or("")
-    );
+    println!("{}", support::machine());
     println!("medians of {runs} runs; sandbox at zero latency\n");
     println!("| N | command | enroll_credential_binding_job | terraform_data | ratio |");
     println!("|---|---|---|---|---|");
@@ -327,10 +148,7 @@ fn main() {
         ws.write(&jobs_config(&ws, n));
         let before = Cpu::now(&watch);
         let enroll = cycle(&ws, runs);
-        // The sampler may not have seen the last moments of the last
-        // provider process yet.
-        std::thread::sleep(Duration::from_millis(50));
-        let cpu = Cpu::now(&watch).since(before);
+        let cpu = Cpu::since(&watch, before);
         let base = Workspace::new();
         base.write(&data_config(n));
         let data = cycle(&base, runs);
@@ -348,17 +166,7 @@ fn main() {
                 a.as_secs_f64() / b.as_secs_f64()
             );
         }
-        let terraform = cpu.children.saturating_sub(cpu.provider);
-        let total = (cpu.children + cpu.sandbox).as_secs_f64().max(1e-9);
-        cpu_lines.push(format!(
-            "| {n} | {} ({:.0}%) | {} ({:.0}%) | {} ({:.0}%) |",
-            secs(terraform),
-            100.0 * terraform.as_secs_f64() / total,
-            secs(cpu.provider),
-            100.0 * cpu.provider.as_secs_f64() / total,
-            secs(cpu.sandbox),
-            100.0 * cpu.sandbox.as_secs_f64() / total,
-        ));
+        cpu_lines.push(format!("| {n} | {} |", cpu.cells()));
     }
     println!(
         "\nCPU time of the {runs} enroll apply+plan+destroy cycles of each N \

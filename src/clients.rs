@@ -5,7 +5,8 @@
 
 use crate::api::beyond_identity::{BeyondIdentity, RealmRef};
 use crate::api::bindid::BindId;
-use std::sync::{Arc, RwLock};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, RwLock};
 use tf_provider::Diagnostics;
 
 /// The Beyond Identity client with the provider's default tenant and realm.
@@ -13,9 +14,32 @@ pub(crate) struct BeyondIdentityContext {
     pub api: BeyondIdentity,
     pub tenant_id: Option<String>,
     pub realm_id: Option<String>,
+    /// Authenticator configurations this provider process created (their
+    /// create answered): no earlier run can have sent links for one, so a
+    /// batch resource need not wait for such a run's batches to show.
+    pub configs_made: Mutex<HashSet<String>>,
 }
 
 impl BeyondIdentityContext {
+    pub fn new(api: BeyondIdentity, tenant_id: Option<String>, realm_id: Option<String>) -> Self {
+        BeyondIdentityContext {
+            api,
+            tenant_id,
+            realm_id,
+            configs_made: Mutex::default(),
+        }
+    }
+
+    pub fn note_config_made(&self, id: &str) {
+        let mut made = self.configs_made.lock().unwrap_or_else(|p| p.into_inner());
+        made.insert(id.to_owned());
+    }
+
+    pub fn config_made_here(&self, id: &str) -> bool {
+        let made = self.configs_made.lock().unwrap_or_else(|p| p.into_inner());
+        made.contains(id)
+    }
+
     /// The realm of a resource: its own ids, else the provider's defaults.
     pub fn realm(
         &self,

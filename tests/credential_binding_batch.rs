@@ -355,9 +355,16 @@ fn an_identity_without_email_is_a_warning_and_a_failure_not_an_error() {
 fn bad_input_is_refused_at_validate_with_no_request() {
     let ws = fast_ws();
     let big: Vec<String> = (0..100_001).map(|n| format!("id{n}")).collect();
+    // More than tf-provider's 4 MiB messages carry once in state.
+    let too_many: Vec<String> = (0..16_000).map(|n| format!("{n:016x}")).collect();
     for (ids, extra, fragment) in [
         (vec![String::new()], "", "identity_ids"),
         (big, "", "100001 identities"),
+        (
+            too_many,
+            "",
+            "16000 identities would make this resource's state",
+        ),
         (
             vec!["abc".to_owned()],
             "resend_before_expiry = \"soon\"",

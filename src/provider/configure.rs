@@ -61,11 +61,11 @@ pub fn build_clients(
                 })
             }
         };
-        BeyondIdentityContext {
-            api: BeyondIdentity::new(http.clone(), bi.api_url.clone(), tokens),
-            tenant_id: bi.tenant_id.clone(),
-            realm_id: bi.realm_id.clone(),
-        }
+        BeyondIdentityContext::new(
+            BeyondIdentity::new(http.clone(), bi.api_url.clone(), tokens),
+            bi.tenant_id.clone(),
+            bi.realm_id.clone(),
+        )
     });
     let bd = settings.bindid;
     let bindid = match (bd.credentials_id, bd.auth) {

@@ -2,7 +2,8 @@ resource "enroll_authenticator_config" "hosted" {
   type = "hosted_web"
 }
 
-# Everyone in the company, invited in one resource: up to 100,000 ids,
+# Everyone in the company, invited in one resource: about 14,800 ids,
+# more over several (see the guide Inviting a whole organisation);
 # sent through the batch API in batches of 1000. Links people already
 # hold (from the admin console, or a run that was interrupted) are adopted,
 # never sent twice.

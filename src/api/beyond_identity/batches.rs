@@ -58,12 +58,29 @@ pub struct Batch {
     pub state_commentary: Option<StateCommentary>,
     #[serde(default)]
     pub create_time: Option<String>,
+    #[serde(default)]
+    pub update_time: Option<String>,
 }
 
 impl Batch {
     /// Still making its jobs.
     pub fn is_running(&self) -> bool {
         self.state.as_deref().is_none_or(|s| s == "RUNNING")
+    }
+
+    /// How long the server took, by its own clock: from the batch's creation
+    /// to its last update, which for a finished batch is its last job.
+    pub fn took(&self) -> Option<std::time::Duration> {
+        let at = |t: &Option<String>| {
+            time::OffsetDateTime::parse(
+                t.as_deref()?,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .ok()
+        };
+        (at(&self.update_time)? - at(&self.create_time)?)
+            .try_into()
+            .ok()
     }
 
     /// The identities the batch could not make a job for.

@@ -43,7 +43,8 @@ async fn existing(api: &BeyondIdentity, realm: &RealmRef) -> Result<Vec<String>,
     Ok(all.into_iter().filter_map(|c| c.id).collect())
 }
 
-/// Creates the configuration. After a lost answer it looks for the one the
+/// Creates the configuration, telling `made_here` its id when the create
+/// answered. After a lost answer it looks for the one the
 /// create made (twice, giving the server time to finish). When it finds
 /// none it does not create again in this apply: a server slower still
 /// would leave an unused twin. `Some(Err(attempt))`: not known whether it
@@ -55,6 +56,7 @@ pub(super) async fn create(
     api: &BeyondIdentity,
     realm: &RealmRef,
     body: &AuthenticatorConfig,
+    made_here: impl FnOnce(&str),
 ) -> Option<Result<AuthenticatorConfig, Attempt>> {
     let existing = match existing(api, realm).await {
         Ok(ids) => ids,
@@ -66,7 +68,12 @@ pub(super) async fn create(
         c.id.as_deref().unwrap_or_default()
     });
     let lost = match create.await {
-        Ok(made) => return Some(Ok(made)),
+        Ok(made) => {
+            if let Some(id) = &made.id {
+                made_here(id);
+            }
+            return Some(Ok(made));
+        }
         Err(e) if e.ambiguous() => e,
         Err(e) => return create_failed(diags, &e),
     };

@@ -315,7 +315,11 @@ impl Resource for AuthenticatorConfigResource {
         let bi = self.data.beyond_identity(diags)?;
         let realm = realm_of(diags, &bi, &planned.tenant_id, &planned.realm_id)?;
         let body = to_api(diags, &planned)?;
-        match adoption::create(diags, &self.claims, &bi.api, &realm, &body).await? {
+        match adoption::create(diags, &self.claims, &bi.api, &realm, &body, |id| {
+            bi.note_config_made(id)
+        })
+        .await?
+        {
             Ok(made) => Some((Value::Value(from_api(made, &realm)), Value::Null)),
             Err(attempt) => {
                 let mut s = planned;

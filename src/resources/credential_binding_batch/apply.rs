@@ -69,7 +69,8 @@ pub(super) async fn apply(
         _ => {
             let wanted: HashSet<&str> = set.iter().map(String::as_str).collect();
             let seen = planned_private.seen.as_ref();
-            match quiet_sweep(api, realm, &config, &wanted, &tracked, seen).await {
+            let fresh = bi.config_made_here(&config);
+            match quiet_sweep(api, realm, &config, &wanted, &tracked, seen, fresh).await {
                 Ok(ledger) => {
                     let d = decide(&set, prior_jobs, permanent, Some(&ledger), rules, api.now())
                         .unwrap_or_default();
@@ -387,7 +388,9 @@ pub(super) fn warn_held_back(
 /// A sweep the apply can trust: when the plan's sweep saw the same a while
 /// ago, or two sweeps `quiet()` apart agree, no batch of an earlier run is
 /// still making jobs for the set. Batches of an earlier run that are still
-/// `RUNNING` are followed to their end first.
+/// `RUNNING` are followed to their end first. One sweep does when this
+/// provider process created the configuration (`fresh_config`): no earlier
+/// run knew its id.
 async fn quiet_sweep(
     api: &crate::api::beyond_identity::BeyondIdentity,
     realm: &RealmRef,
@@ -395,6 +398,7 @@ async fn quiet_sweep(
     set: &HashSet<&str>,
     tracked: &HashSet<&str>,
     planned: Option<&Seen>,
+    fresh_config: bool,
 ) -> Result<Ledger, ApiError> {
     let mut ledger = Ledger::sweep(api, realm, config, set).await?;
     let mut seen = ledger.seen(api.now());
@@ -417,11 +421,17 @@ async fn quiet_sweep(
         let at = OffsetDateTime::parse(&p.at, &Rfc3339).ok()?;
         (p.jobs == seen.jobs && p.newest == seen.newest).then_some(api.now() - at)
     });
-    if !others_running && since_plan.is_some_and(|d| d >= quiet()) {
+    if !others_running && (fresh_config || since_plan.is_some_and(|d| d >= quiet())) {
         return Ok(ledger);
     }
+    // The plan's sweep, when it saw the same, counts as the first.
+    let mut wait = match since_plan.and_then(|d| Duration::try_from(d).ok()) {
+        Some(d) if !others_running => quiet().saturating_sub(d),
+        _ => quiet(),
+    };
     for _ in 0..MAX_QUIET_ROUNDS {
-        tokio::time::sleep(quiet()).await;
+        tokio::time::sleep(wait).await;
+        wait = quiet();
         let next = Ledger::sweep(api, realm, config, set).await?;
         let next_seen = next.seen(api.now());
         let same = next_seen.jobs == seen.jobs && next_seen.newest == seen.newest;

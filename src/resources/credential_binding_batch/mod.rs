@@ -11,6 +11,7 @@ mod ledger;
 mod plan;
 mod revoke;
 mod send;
+mod size;
 
 use super::common::{api_error, attr, check_ids, plan_realm, present, realm_of};
 use super::renewal::{before_expiry, check_before_expiry, Renewal};
@@ -28,8 +29,9 @@ use tf_provider::schema::{AttributeType, Schema};
 use tf_provider::value::{Value, ValueEmpty};
 use tf_provider::{AttributePath, Diagnostics, Resource};
 
-/// The most identities one resource holds: beyond this, Terraform's own
-/// work on the state dominates (docs/performance.md); split the set.
+/// The most identities DESIGN.md lets one resource hold. Fewer fit in
+/// practice: about 14,800, the most whose state Terraform can hand the
+/// provider (size.rs).
 const MAX_IDENTITIES: usize = 100_000;
 
 pub struct CredentialBindingBatchResource {
@@ -90,6 +92,9 @@ fn validate_config(diags: &mut Diagnostics, c: &State) {
                 ),
                 attr("identity_ids"),
             );
+        }
+        if ids.len() <= MAX_IDENTITIES {
+            size::check(diags, ids);
         }
         let mut seen = HashSet::new();
         let twice: Vec<&str> = ids
@@ -165,10 +170,10 @@ impl Resource for CredentialBindingBatchResource {
         Some(Schema {
             version: 1,
             block: block(
-                "Invites a whole set of identities (up to 100,000) through Beyond Identity's batch API. Its promise is a state, not an action: every listed identity holds exactly one live enrollment link for the authenticator configuration, or has enrolled. An apply sends links only to identities that have none, adopting links made by anyone (an earlier run that was killed, the admin console, another tool), so it never emails anyone twice. The plan shows who will be emailed in `last_sent_to`.",
+                "Invites a whole set of identities (up to about 14,800 in one resource) through Beyond Identity's batch API. Its promise is a state, not an action: every listed identity holds exactly one live enrollment link for the authenticator configuration, or has enrolled. An apply sends links only to identities that have none, adopting links made by anyone (an earlier run that was killed, the admin console, another tool), so it never emails anyone twice. The plan shows who will be emailed in `last_sent_to`.",
                 [
                     ("id", computed(string(), "A UUID made by the provider.")),
-                    ("identity_ids", required(id_list(), "The identities to invite, 1 to 100,000 (a list for speed: order does not matter, and an id listed twice is invited once). Adding ids sends to the added ones only; removing ids revokes their unfinished job (with `revoke_on_destroy`); both in place.")),
+                    ("identity_ids", required(id_list(), "The identities to invite, 1 to about 14,800 (the most whose state fits in the 4 MiB messages Terraform hands the provider; split a larger set over several resources, see the guide) (a list for speed: order does not matter, and an id listed twice is invited once). Adding ids sends to the added ones only; removing ids revokes their unfinished job (with `revoke_on_destroy`); both in place.")),
                     ("authenticator_config_id", required(string(), "Authenticator configuration the links enroll into. Changing it replaces the resource.")),
                     ("post_binding_redirect_uri", optional(string(), "Absolute URL people are sent to after enrolling. Changing it replaces the resource.")),
                     ("tenant_id", optional_computed(string(), "Tenant of the identities. Defaults to the provider's `tenant_id`; changing it replaces the resource.")),

@@ -182,22 +182,32 @@ struct Pace {
 }
 
 impl Pace {
+    /// Just before the batch should be done, once the rate is known.
     fn first_look(&self, n: usize) -> Duration {
-        match self.per_second {
-            Some(rate) if rate > 0.0 => Duration::from_secs_f64(n as f64 / rate * 0.9),
-            _ => Duration::from_millis(250),
+        match self.expected(n) {
+            Some(d) => d.mul_f64(0.95),
+            None => Duration::from_millis(100),
         }
         .clamp(Duration::from_millis(50), MAX_POLL * 10)
     }
 
-    fn next_look(&self, previous: Duration, n: usize) -> Duration {
-        match self.per_second {
-            Some(rate) if rate > 0.0 => Duration::from_secs_f64(n as f64 / rate * 0.1),
-            _ => previous * 2,
+    /// A twentieth of the expected time; before the rate is known, a quarter
+    /// of the time waited so far, so a look comes at most 25% late.
+    fn next_look(&self, waited: Duration, n: usize) -> Duration {
+        match self.expected(n) {
+            Some(d) => d / 20,
+            None => waited / 4,
         }
         .clamp(Duration::from_millis(50), MAX_POLL)
     }
 
+    fn expected(&self, n: usize) -> Option<Duration> {
+        let rate = self.per_second.filter(|r| *r > 0.0)?;
+        Some(Duration::from_secs_f64(n as f64 / rate))
+    }
+
+    /// Learns from a batch of `n` that took `took`: the server's own account
+    /// when it has one (our looks come late), else what we saw.
     fn learn(&mut self, n: usize, took: Duration) {
         if n >= 50 && !took.is_zero() {
             self.per_second = Some(n as f64 / took.as_secs_f64());
@@ -218,9 +228,10 @@ async fn follow(
     while batch.is_running() {
         tokio::time::sleep(wait).await;
         batch = api.get_batch(realm, &batch.id).await?;
-        wait = pace.next_look(wait, n);
+        wait = pace.next_look(started.elapsed(), n);
     }
-    pace.learn(n, started.elapsed());
+    let seen = started.elapsed();
+    pace.learn(n, batch.took().map_or(seen, |t| t.min(seen)));
     Ok(batch)
 }
 
@@ -346,21 +357,19 @@ mod tests {
     #[test]
     fn polls_follow_the_learned_rate() {
         let mut pace = Pace::default();
-        assert_eq!(pace.first_look(1000), Duration::from_millis(250));
-        assert_eq!(
-            pace.next_look(Duration::from_millis(250), 1000),
-            Duration::from_millis(500)
-        );
+        let ms = Duration::from_millis;
+        assert_eq!(pace.first_look(1000), ms(100));
+        // Unknown rate: a quarter of the time waited, at least 50 ms.
+        assert_eq!(pace.next_look(ms(100), 1000), ms(50));
+        assert_eq!(pace.next_look(ms(1000), 1000), ms(250));
+        assert_eq!(pace.next_look(ms(60_000), 1000), MAX_POLL);
         pace.learn(1000, Duration::from_secs(2));
-        let first = pace.first_look(1000);
-        assert!(
-            first > Duration::from_millis(1700) && first < Duration::from_secs(2),
-            "{first:?}"
-        );
-        assert_eq!(pace.next_look(first, 1000), Duration::from_millis(200));
+        assert_eq!(pace.first_look(1000), ms(1900));
+        assert_eq!(pace.next_look(ms(1900), 1000), ms(100));
         pace.learn(10, Duration::from_secs(100));
-        assert!(
-            pace.first_look(1000) < Duration::from_secs(2),
+        assert_eq!(
+            pace.first_look(1000),
+            ms(1900),
             "small batches teach nothing"
         );
     }
