@@ -3,11 +3,13 @@
 //! and below everything Terraform-facing, so a resource never needs to read
 //! the provider to learn what it is given.
 
+use crate::api::beyond_identity::batches::QUEUE_LIMIT;
 use crate::api::beyond_identity::{BeyondIdentity, RealmRef};
 use crate::api::bindid::BindId;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use tf_provider::Diagnostics;
+use tokio::sync::Semaphore;
 
 /// The Beyond Identity client with the provider's default tenant and realm.
 pub(crate) struct BeyondIdentityContext {
@@ -18,6 +20,11 @@ pub(crate) struct BeyondIdentityContext {
     /// create answered): no earlier run can have sent links for one, so a
     /// batch resource need not wait for such a run's batches to show.
     pub configs_made: Mutex<HashSet<String>>,
+    /// Each realm's batch queue, shared by the batch resources of this
+    /// process: a resource takes room for a batch before sending it and
+    /// gives it back when the batch is done, so resources applied side by
+    /// side wait their turn instead of drawing 429s for small leftovers.
+    queues: Mutex<HashMap<RealmRef, Arc<Semaphore>>>,
 }
 
 impl BeyondIdentityContext {
@@ -27,12 +34,22 @@ impl BeyondIdentityContext {
             tenant_id,
             realm_id,
             configs_made: Mutex::default(),
+            queues: Mutex::default(),
         }
     }
 
     pub fn note_config_made(&self, id: &str) {
         let mut made = self.configs_made.lock().unwrap_or_else(|p| p.into_inner());
         made.insert(id.to_owned());
+    }
+
+    /// The room of `realm`'s batch queue this process may use.
+    pub fn batch_queue(&self, realm: &RealmRef) -> Arc<Semaphore> {
+        let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+        queues
+            .entry(realm.clone())
+            .or_insert_with(|| Arc::new(Semaphore::new(QUEUE_LIMIT)))
+            .clone()
     }
 
     pub fn config_made_here(&self, id: &str) -> bool {

@@ -263,6 +263,50 @@ fn a_full_queue_shrinks_the_batches_to_the_room_it_states() {
     assert_plan_empty(&ws);
 }
 
+/// Resources applied side by side share the realm's queue of 1000: each
+/// waits for room instead of drawing 429s, and every identity gets one
+/// email.
+#[test]
+fn resources_side_by_side_wait_their_turn_for_the_queue() {
+    let ws = fast_ws();
+    ws.sandbox.set_batch_rate(4000);
+    let ids = ws.sandbox.seed_identities(4000, "side");
+    let dir = ws.path().join("parts");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (n, part) in ids.chunks(1000).enumerate() {
+        std::fs::write(dir.join(format!("{n}.txt")), part.join("\n")).unwrap();
+    }
+    ws.write(
+        r#"
+provider "enroll" {}
+
+resource "enroll_authenticator_config" "web" {
+  type = "hosted_web"
+}
+
+resource "enroll_credential_binding_batch" "part" {
+  for_each                = fileset(path.module, "parts/*.txt")
+  identity_ids            = split("\n", trimspace(file("${path.module}/${each.value}")))
+  authenticator_config_id = enroll_authenticator_config.web.id
+}
+"#,
+    );
+    ws.apply();
+    let emails = emails_by_identity(&ws);
+    assert_eq!(emails.len(), 4000);
+    assert!(emails.values().all(|n| *n == 1));
+    assert!(ws.sandbox.batch_queue_high_water() <= 1000);
+    let refused = ws
+        .sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/batch-credential-binding-jobs") && r.status == Some(429))
+        .count();
+    assert_eq!(refused, 0, "no 429: the resources took turns");
+    let plan = ws.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+}
+
 /// The batch create's answer is lost after the server queued it: the jobs
 /// it made are found by their batch id; nobody is emailed twice.
 #[test]

@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 
 /// The most identities one batch may name.
 pub const MAX_BATCH: usize = 1000;
+/// The most jobs a realm holds in its batch queue at a time.
+pub const QUEUE_LIMIT: usize = 1000;
 
 /// The template every job of a batch is made from. The batch API has no
 /// delivery method: its jobs email their links.

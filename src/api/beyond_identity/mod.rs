@@ -20,7 +20,7 @@ trait Page: DeserializeOwned {
 }
 
 /// Where a realm's objects live.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RealmRef {
     pub tenant_id: String,
     pub realm_id: String,

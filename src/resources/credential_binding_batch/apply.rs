@@ -160,7 +160,8 @@ pub(super) async fn apply(
         Sent::default()
     } else {
         logging::info(MODULE, "sending", &[("identities", sending.len().into())]);
-        send(api, realm, &template, sending, interrupt::requested).await
+        let queue = bi.batch_queue(realm);
+        send(api, realm, &queue, &template, sending, interrupt::requested).await
     };
     failed.extend(sent.failed.clone());
 
@@ -191,10 +192,13 @@ pub(super) async fn apply(
             .collect(),
         seen: None,
         batches: planned_private.batches.clone(),
+        // The realm holds at least what the sweep saw and what this apply
+        // made: a refresh then reads its own batches' results rather than
+        // the realm's whole list, which sibling resources grow too.
         realm_jobs: match ledger.realm_jobs {
             0 => planned_private.realm_jobs,
             n => n,
-        },
+        } + sent.made.len(),
     };
     private.permanent.extend(
         failed

@@ -13,6 +13,7 @@ use crate::resources::unresolved::settle_time;
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 use time::OffsetDateTime;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 const MODULE: &str = "credential_binding_batch";
 
@@ -20,6 +21,9 @@ const MODULE: &str = "credential_binding_batch";
 const CLOCK_SLACK: time::Duration = time::Duration::seconds(60);
 /// Longest wait between two looks at a running batch.
 const MAX_POLL: Duration = Duration::from_secs(2);
+/// The smallest room worth a batch when the queue holds others' jobs: a
+/// few slots are left for a moment later rather than spent on a batch each.
+const MIN_ROOM: usize = 100;
 /// How long a full queue is waited for before the rest is left for the
 /// next apply.
 const QUEUE_PATIENCE: Duration = Duration::from_secs(15 * 60);
@@ -42,11 +46,13 @@ pub(super) struct Sent {
     pub errors: Vec<String>,
 }
 
-/// Turns an identity list into links. `is_interrupted` is asked between
+/// Turns an identity list into links. `slots` is this process's share of
+/// the realm's queue, one permit a job. `is_interrupted` is asked between
 /// batches: Ctrl-C stops the run after the batch in flight is recorded.
 pub(super) async fn send(
     api: &BeyondIdentity,
     realm: &RealmRef,
+    slots: &Semaphore,
     template: &JobTemplate,
     identities: Vec<String>,
     is_interrupted: impl Fn() -> bool,
@@ -72,6 +78,10 @@ pub(super) async fn send(
             break;
         }
         let n = room.min(queue.len()).max(1);
+        // Never closed, so never an error.
+        let Ok(permit) = slots.acquire_many(n as u32).await else {
+            break;
+        };
         let chunk: Vec<String> = queue.drain(..n).collect();
         let started = api.now();
         let sent_at = Instant::now();
@@ -88,9 +98,10 @@ pub(super) async fn send(
             Ok(batch) => {
                 full_since = None;
                 room = MAX_BATCH;
-                finish(api, realm, batch, &chunk, &mut pace, &mut out).await;
+                finish(api, realm, batch, permit, &chunk, &mut pace, &mut out).await;
             }
             Err(e) if e.status() == Some(429) => {
+                drop(permit);
                 // Nothing was queued. Send what fits now, or wait for room.
                 for i in chunk.into_iter().rev() {
                     queue.push_front(i);
@@ -106,7 +117,7 @@ pub(super) async fn send(
                     break;
                 }
                 match queue_room(&e) {
-                    Some(r) if r > 0 => room = r,
+                    Some(r) if r > 0 && r >= queue.len().min(MIN_ROOM) => room = r,
                     _ => {
                         let wait = retry_after(&e);
                         logging::info(
@@ -127,7 +138,7 @@ pub(super) async fn send(
                 );
                 let settle = settle_time(sent_at.elapsed());
                 after_lost(
-                    api, realm, template, &chunk, started, settle, &e, &mut pace, &mut out,
+                    api, realm, template, &chunk, started, settle, &e, permit, &mut pace, &mut out,
                 )
                 .await;
             }
@@ -241,12 +252,17 @@ async fn finish(
     api: &BeyondIdentity,
     realm: &RealmRef,
     batch: Batch,
+    permit: SemaphorePermit<'_>,
     chunk: &[String],
     pace: &mut Pace,
     out: &mut Sent,
 ) {
     let id = batch.id.clone();
-    let done = match follow(api, realm, batch, chunk.len(), pace).await {
+    let followed = follow(api, realm, batch, chunk.len(), pace).await;
+    // Its jobs have left the queue (or it is lost track of): room for the
+    // next batch while this one's results are read.
+    drop(permit);
+    let done = match followed {
         Ok(b) => b,
         Err(e) => {
             // The batch exists and will make its jobs: not sent again; the
@@ -315,6 +331,7 @@ async fn after_lost(
     started: OffsetDateTime,
     settle: Duration,
     lost: &ApiError,
+    permit: SemaphorePermit<'_>,
     pace: &mut Pace,
     out: &mut Sent,
 ) {
@@ -339,7 +356,7 @@ async fn after_lost(
             .collect();
         if let Some(id) = batches.into_iter().next() {
             match api.get_batch(realm, &id).await {
-                Ok(batch) => return finish(api, realm, batch, chunk, pace, out).await,
+                Ok(batch) => return finish(api, realm, batch, permit, chunk, pace, out).await,
                 Err(_) => break,
             }
         }
