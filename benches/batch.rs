@@ -18,7 +18,8 @@
 //!    the configuration costs.
 //! 3. `BENCH_SMALL_N` (default 1,000) identities: the batch resource, at the
 //!    default batch rate and with the sandbox making jobs as fast as it can,
-//!    against as many `enroll_credential_binding_job` (`for_each`), and the
+//!    against as many `enroll_credential_binding_job` (`for_each` over the ids,
+//!    and `count`), and the
 //!    bare client; `BENCH_RUNS` of each, alternated. `0` skips it.
 //! 4. `BENCH_HUGE_N` (default 100,000), split by the id's first character
 //!    over 16 resources, a file each (one holds about 14,800: size.rs): one apply and the
@@ -153,15 +154,26 @@ resource "enroll_credential_binding_batch" "part" {
     );
 }
 
-/// One `enroll_credential_binding_job` per id.
-fn jobs_config(ws: &Workspace, ids: &[String]) {
-    let body = r#"
+/// One `enroll_credential_binding_job` per id: with `for_each` over the ids
+/// (as people write it), or with `count`.
+fn jobs_config(ws: &Workspace, ids: &[String], for_each: bool) {
+    let body = if for_each {
+        r#"
 resource "enroll_credential_binding_job" "j" {
   for_each                = toset(local.ids)
   identity_id             = each.value
   authenticator_config_id = enroll_authenticator_config.web.id
 }
-"#;
+"#
+    } else {
+        r#"
+resource "enroll_credential_binding_job" "j" {
+  count                   = length(local.ids)
+  identity_id             = local.ids[count.index]
+  authenticator_config_id = enroll_authenticator_config.web.id
+}
+"#
+    };
     write_config(ws, ids, Ids::Lines, body);
 }
 
@@ -307,10 +319,10 @@ fn terraform_run(ws: &Workspace, n: usize, watch: &ProviderWatch) -> Result<TfRu
 }
 
 /// N `enroll_credential_binding_job`: the apply's wall time.
-fn jobs_run(n: usize) -> Duration {
+fn jobs_run(n: usize, for_each: bool) -> Duration {
     let ws = Workspace::new();
     let ids = ws.sandbox.seed_identities(n, "bench");
-    jobs_config(&ws, &ids);
+    jobs_config(&ws, &ids, for_each);
     let wall = time(&ws, APPLY);
     assert_eq!(ws.emails(), n, "one email per identity");
     wall
@@ -571,33 +583,46 @@ fn main() {
     // 2. The batch resource against single jobs.
     if small > 0 {
         println!("\n## {small} identities: the batch resource against {small} enroll_credential_binding_job; {runs} runs, alternated\n");
-        let (mut at_rate, mut fast, mut jobs, mut floor) = (vec![], vec![], vec![], vec![]);
+        let (mut at_rate, mut fast, mut jobs, mut counted, mut floor) =
+            (vec![], vec![], vec![], vec![], vec![]);
         for r in 0..runs {
             // Rotate which goes first.
-            for k in 0..4 {
-                match (k + r) % 4 {
+            for k in 0..5 {
+                match (k + r) % 5 {
                     0 => at_rate.push(time(&batch_ws(small, None, 0, Ids::Lines), APPLY)),
                     1 => fast.push(time(&batch_ws(small, Some(0), 0, Ids::Lines), APPLY)),
-                    2 => jobs.push(jobs_run(small)),
+                    2 => jobs.push(jobs_run(small, true)),
+                    3 => counted.push(jobs_run(small, false)),
                     _ => floor.push(bare_run(small, None).wall),
                 }
             }
             println!(
-                "run {}: batch {} (default rate), {} (no rate), jobs {}, bare client {}; load {}",
+                "run {}: batch {} (default rate), {} (no rate), jobs {} (for_each), {} (count), bare client {}; load {}",
                 r + 1,
                 secs(*at_rate.last().unwrap()),
                 secs(*fast.last().unwrap()),
                 secs(*jobs.last().unwrap()),
+                secs(*counted.last().unwrap()),
                 secs(*floor.last().unwrap()),
                 load()
             );
         }
-        let (at_rate, fast, jobs, floor) =
-            (median(at_rate), median(fast), median(jobs), median(floor));
+        let (at_rate, fast, jobs, counted, floor) = (
+            median(at_rate),
+            median(fast),
+            median(jobs),
+            median(counted),
+            median(floor),
+        );
         println!("\n| apply of {small} | median | jobs / this |\n|---|---|---|");
         println!(
-            "| {small} enroll_credential_binding_job | {} | 1.00x |",
+            "| {small} enroll_credential_binding_job, `for_each` over the ids | {} | 1.00x |",
             secs(jobs)
+        );
+        println!(
+            "| {small} enroll_credential_binding_job, `count` | {} | {} |",
+            secs(counted),
+            ratio(jobs, counted)
         );
         println!(
             "| batch resource, sandbox at {DEFAULT_RATE} jobs/s | {} | {} |",

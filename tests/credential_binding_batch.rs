@@ -528,7 +528,9 @@ fn ctrl_c_stops_after_the_batch_in_flight_and_loses_no_record() {
         .join("\n");
     let sent = ws.emails();
     assert!(sent < 5000, "stopped early ({sent} sent):\n{text}");
-    let state = batch_state(&ws);
+    let state = ws
+        .resource("enroll_credential_binding_batch.all")
+        .unwrap_or_else(|| panic!("the batch resource is in state ({sent} sent):\n{text}"));
     let recorded = state["jobs"]
         .as_object()
         .unwrap()

@@ -89,6 +89,13 @@ struct JobPage {
     next_page_token: Option<String>,
 }
 
+/// A page read only for the list's `total_size`.
+#[derive(Debug, Deserialize)]
+struct JobCount {
+    #[serde(default)]
+    total_size: Option<usize>,
+}
+
 impl Page for JobPage {
     type Item = CredentialBindingJob;
     fn into_parts(self) -> (Vec<CredentialBindingJob>, Option<String>) {
@@ -165,6 +172,17 @@ impl BeyondIdentity {
         })
         .await?;
         Ok(total)
+    }
+
+    /// How many jobs the realm holds (the list's `total_size`, one request
+    /// for a page of one); `None` when the API does not say.
+    pub async fn count_jobs_of_realm(&self, realm: &RealmRef) -> Result<Option<usize>, ApiError> {
+        let mut url = self.url(realm, &["identities", "-", "credential-binding-jobs"]);
+        url.query_pairs_mut().append_pair("page_size", "1");
+        let page: JobCount = self
+            .call(Request::new(Method::GET, url, Effect::RetrySafe))
+            .await?;
+        Ok(page.total_size)
     }
 
     pub async fn revoke_credential_binding_job(

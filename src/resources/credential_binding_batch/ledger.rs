@@ -89,10 +89,12 @@ impl Ledger {
     }
 
     /// The tracked jobs, read from the results of the batches that made them
-    /// when that is fewer pages than the realm's list (`realm_jobs` at the
-    /// last sweep); a tracked job no batch lists is looked up in its
-    /// identity's own list, unless there are more such than a page of the
-    /// realm's list costs, when the realm is swept after all.
+    /// when that is fewer pages than the realm's list; a tracked job no
+    /// batch lists is looked up in its identity's own list, unless there are
+    /// more such than a page of the realm's list costs, when the realm is
+    /// swept after all. The realm's size is asked (one request) when the
+    /// last sweep's count (`realm_jobs`) says a sweep would be cheaper:
+    /// other resources may have grown it since.
     pub async fn tracked(
         api: &BeyondIdentity,
         realm: &RealmRef,
@@ -102,10 +104,18 @@ impl Ledger {
         realm_jobs: usize,
     ) -> Result<Ledger, ApiError> {
         let set: HashSet<&str> = tracked.keys().copied().collect();
-        let realm_pages = realm_jobs.div_ceil(PAGE);
+        let mut realm_pages = realm_jobs.div_ceil(PAGE);
         let batch_pages = tracked.len().div_ceil(PAGE) + batches.len();
-        if batches.is_empty() || realm_jobs == 0 || batch_pages >= realm_pages {
+        if batches.is_empty() {
             return Ledger::sweep(api, realm, authenticator_config_id, &set).await;
+        }
+        if batch_pages >= realm_pages {
+            if let Some(now) = api.count_jobs_of_realm(realm).await? {
+                realm_pages = realm_pages.max(now.div_ceil(PAGE));
+            }
+            if batch_pages >= realm_pages {
+                return Ledger::sweep(api, realm, authenticator_config_id, &set).await;
+            }
         }
         let mut ledger = Ledger::default();
         for batch in batches {
