@@ -125,33 +125,11 @@ resource "enroll_credential_binding_batch" "all" {
 /// one file each, as the guide shows: more than one resource's state fits
 /// in tf-provider's 4 MiB messages.
 fn parts_config(ws: &Workspace, ids: &[String]) {
-    let mut parts: std::collections::BTreeMap<char, Vec<&str>> = Default::default();
+    let mut parts: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     for id in ids {
-        parts
-            .entry(id.chars().next().unwrap_or('_'))
-            .or_default()
-            .push(id);
+        parts.entry(id[..1].to_owned()).or_default().push(id);
     }
-    let dir = ws.path().join("parts");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (c, part) in &parts {
-        std::fs::write(dir.join(format!("{c}.txt")), part.join("\n")).unwrap();
-    }
-    ws.write(
-        r#"
-provider "enroll" {}
-
-resource "enroll_authenticator_config" "web" {
-  type = "hosted_web"
-}
-
-resource "enroll_credential_binding_batch" "part" {
-  for_each                = fileset(path.module, "parts/*.txt")
-  identity_ids            = sort(split("\n", trimspace(file("${path.module}/${each.value}"))))
-  authenticator_config_id = enroll_authenticator_config.web.id
-}
-"#,
-    );
+    common::invite_in_parts(ws, parts);
 }
 
 /// One `enroll_credential_binding_job` per id: with `for_each` over the ids

@@ -271,25 +271,10 @@ fn resources_side_by_side_wait_their_turn_for_the_queue() {
     let ws = fast_ws();
     ws.sandbox.set_batch_rate(4000);
     let ids = ws.sandbox.seed_identities(4000, "side");
-    let dir = ws.path().join("parts");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (n, part) in ids.chunks(1000).enumerate() {
-        std::fs::write(dir.join(format!("{n}.txt")), part.join("\n")).unwrap();
-    }
-    ws.write(
-        r#"
-provider "enroll" {}
-
-resource "enroll_authenticator_config" "web" {
-  type = "hosted_web"
-}
-
-resource "enroll_credential_binding_batch" "part" {
-  for_each                = fileset(path.module, "parts/*.txt")
-  identity_ids            = split("\n", trimspace(file("${path.module}/${each.value}")))
-  authenticator_config_id = enroll_authenticator_config.web.id
-}
-"#,
+    let parts = ids.chunks(1000).enumerate();
+    common::invite_in_parts(
+        &ws,
+        parts.map(|(n, part)| (n.to_string(), part.iter().map(String::as_str).collect())),
     );
     ws.apply();
     let emails = emails_by_identity(&ws);

@@ -185,6 +185,35 @@ pub fn find_resource(state: &serde_json::Value, address: &str) -> Option<serde_j
         .map(|r| r["values"].clone())
 }
 
+/// Writes each part's ids to `parts/<name>.txt` and a configuration with a
+/// batch resource per file (`for_each = fileset(...)`), as the guide splits
+/// a set too large for one resource.
+pub fn invite_in_parts<'a>(
+    ws: &Workspace,
+    parts: impl IntoIterator<Item = (String, Vec<&'a str>)>,
+) {
+    let dir = ws.path().join("parts");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, ids) in parts {
+        std::fs::write(dir.join(format!("{name}.txt")), ids.join("\n")).unwrap();
+    }
+    ws.write(
+        r#"
+provider "enroll" {}
+
+resource "enroll_authenticator_config" "web" {
+  type = "hosted_web"
+}
+
+resource "enroll_credential_binding_batch" "part" {
+  for_each                = fileset(path.module, "parts/*.txt")
+  identity_ids            = sort(split("\n", trimspace(file("${path.module}/${each.value}"))))
+  authenticator_config_id = enroll_authenticator_config.web.id
+}
+"#,
+    );
+}
+
 /// The seeded identity with this username.
 pub fn identity_id(ws: &Workspace, username: &str) -> String {
     ws.sandbox

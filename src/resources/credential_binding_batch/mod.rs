@@ -352,30 +352,17 @@ impl Resource for CredentialBindingBatchResource {
         }
         let realm = realm_of(diags, &bi, &p.tenant_id, &p.realm_id)?;
         let rules = rules(&p, Some(&prior));
-        match plan::plan(
+        let planned = plan::plan(
             &bi.api,
             &realm,
             &mut p,
             Some(&prior),
             &prior_private,
             &rules,
-        )
-        .await
-        {
-            Ok((private, held_back)) => {
-                apply::warn_held_back(diags, &held_back, Some(&prior));
-                Some((Value::Value(p), Value::Value(private), replace))
-            }
-            Err(e) => {
-                api_error(
-                    diags,
-                    "Cannot read the realm's credential binding jobs",
-                    &e,
-                    None,
-                );
-                None
-            }
-        }
+        );
+        let (private, held_back) = planned_or_error(diags, planned.await)?;
+        apply::warn_held_back(diags, &held_back, Some(&prior));
+        Some((Value::Value(p), Value::Value(private), replace))
     }
 
     async fn plan_destroy<'a>(
