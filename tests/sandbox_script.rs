@@ -80,6 +80,18 @@ fn a_kept_sandbox_serves_a_users_own_configuration_until_ctrl_c() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    // A shell that starts a job in the background without job control (as
+    // `cmd &` in a script, or some CI runners, do) makes it ignore SIGINT,
+    // its children inherit that, and a script cannot trap an ignored
+    // signal. Ctrl-C in a terminal finds the default disposition: start
+    // the script with it.
+    // SAFETY: signal(2) is async-signal-safe; nothing else runs in between.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
     let mut running = Script {
         child: cmd.spawn().expect("start scripts/sandbox"),
     };
