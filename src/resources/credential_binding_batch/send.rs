@@ -82,6 +82,10 @@ pub(super) async fn send(
         let Ok(permit) = slots.acquire_many(n as u32).await else {
             break;
         };
+        if is_interrupted() {
+            // Ctrl-C came while a sibling held the queue: send nothing more.
+            continue;
+        }
         let chunk: Vec<String> = queue.drain(..n).collect();
         let started = api.now();
         let sent_at = Instant::now();
