@@ -73,6 +73,15 @@ fn a_create_of_500_emails_each_identity_once() {
     );
 }
 
+/// Batch creates the realm's full queue refused with a 429.
+fn queue_refusals(ws: &Workspace) -> usize {
+    ws.sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/batch-credential-binding-jobs") && r.status == Some(429))
+        .count()
+}
+
 fn batch_state(ws: &Workspace) -> serde_json::Value {
     ws.resource("enroll_credential_binding_batch.all")
         .expect("the batch resource is in state")
@@ -253,12 +262,7 @@ fn a_full_queue_shrinks_the_batches_to_the_room_it_states() {
     assert_eq!(emails.len(), 1200);
     assert!(emails.values().all(|n| *n == 1));
     assert!(ws.sandbox.batch_queue_high_water() <= 300);
-    let refused = ws
-        .sandbox
-        .requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/batch-credential-binding-jobs") && r.status == Some(429))
-        .count();
+    let refused = queue_refusals(&ws);
     assert!(refused > 0, "the queue was full at least once");
     assert_plan_empty(&ws);
 }
@@ -281,12 +285,7 @@ fn resources_side_by_side_wait_their_turn_for_the_queue() {
     assert_eq!(emails.len(), 4000);
     assert!(emails.values().all(|n| *n == 1));
     assert!(ws.sandbox.batch_queue_high_water() <= 1000);
-    let refused = ws
-        .sandbox
-        .requests()
-        .iter()
-        .filter(|r| r.path.ends_with("/batch-credential-binding-jobs") && r.status == Some(429))
-        .count();
+    let refused = queue_refusals(&ws);
     assert_eq!(refused, 0, "no 429: the resources took turns");
     let plan = ws.run(&["plan", "-input=false", "-detailed-exitcode", "-no-color"]);
     assert_eq!(plan.code, 0, "{}", plan.all());
