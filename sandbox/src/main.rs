@@ -113,26 +113,27 @@ fn write_env_file(path: &Path, contents: &str) -> Result<()> {
     std::fs::rename(&partial, path).with_context(|| format!("cannot write {}", path.display()))
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Registers the handlers at once, before the banner and the env file tell
+/// anyone the sandbox is up: a SIGTERM sent the moment the file appears must
+/// stop it cleanly, not kill it with the default disposition.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = terminate.recv() => {}
-                }
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 
@@ -142,11 +143,12 @@ async fn run(args: Args) -> Result<()> {
         .with_context(|| format!("cannot listen on 127.0.0.1:{}", args.port))?;
     let url = format!("http://{}", listener.local_addr()?);
     let sandbox = Sandbox::new(url, Seed::default());
+    let stop = shutdown_signal()?;
     print!("{}", banner(&sandbox));
     if let Some(path) = &args.env_file {
         write_env_file(path, &export_lines(&sandbox))?;
     }
-    serve(listener, sandbox, shutdown_signal()).await?;
+    serve(listener, sandbox, stop).await?;
     Ok(())
 }
 
