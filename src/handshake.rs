@@ -7,18 +7,17 @@
 //! only after reading the handshake line the plugin prints on stdout. So
 //! stdout goes through a pipe; when the handshake line passes, the listening
 //! socket it names gets TCP_NODELAY, and only then is the line forwarded.
+//! The same thread then finds Terraform's connection for `linger`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 /// `ENROLL_KEEP_NAGLE=1` leaves the sockets as tf-provider makes them, so a
 /// benchmark can measure the difference. Not a user setting.
 pub fn install() {
-    if std::env::var("ENROLL_KEEP_NAGLE").is_ok_and(|v| v == "1") {
-        return;
-    }
-    if let Err(e) = try_install() {
+    let keep_nagle = std::env::var("ENROLL_KEEP_NAGLE").is_ok_and(|v| v == "1");
+    if let Err(e) = try_install(keep_nagle) {
         crate::logging::warn(
             "handshake",
             "cannot intercept the handshake line",
@@ -27,7 +26,7 @@ pub fn install() {
     }
 }
 
-fn try_install() -> std::io::Result<()> {
+fn try_install(keep_nagle: bool) -> std::io::Result<()> {
     let (reader, writer) = std::io::pipe()?;
     // SAFETY: fd 1 is open for the life of the process; dup gives a new fd
     // we own, so the original stdout survives the dup2 below.
@@ -45,18 +44,28 @@ fn try_install() -> std::io::Result<()> {
     drop(writer);
     std::thread::Builder::new()
         .name("handshake".into())
-        .spawn(move || forward(BufReader::new(reader), std::fs::File::from(real_stdout)))?;
+        .spawn(move || {
+            forward(
+                BufReader::new(reader),
+                std::fs::File::from(real_stdout),
+                keep_nagle,
+            )
+        })?;
     Ok(())
 }
 
-fn forward(reader: impl BufRead, mut out: std::fs::File) {
+fn forward(reader: impl BufRead, mut out: std::fs::File, keep_nagle: bool) {
     for line in reader.lines() {
         let Ok(line) = line else { return };
-        if let Some(addr) = handshake_addr(&line) {
+        let addr = handshake_addr(&line);
+        if let (Some(addr), false) = (addr, keep_nagle) {
             set_nodelay_on_listener(addr);
         }
         if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
             return;
+        }
+        if let Some(addr) = addr {
+            crate::linger::hold_connection(addr);
         }
     }
 }
@@ -73,32 +82,11 @@ pub fn handshake_addr(line: &str) -> Option<SocketAddr> {
 }
 
 fn set_nodelay_on_listener(addr: SocketAddr) {
-    for fd in open_fds() {
-        // SAFETY: the fd is only borrowed for two syscalls; a non-socket fd
-        // makes getsockname fail, which skips it.
+    for (fd, _) in crate::fds::sockets_bound_to(addr) {
+        // SAFETY: the fd is only borrowed for one syscall.
         let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
-        let sock = socket2::SockRef::from(&borrowed);
-        let is_it = sock
-            .local_addr()
-            .ok()
-            .and_then(|a| a.as_socket())
-            .is_some_and(|a| a == addr);
-        if is_it {
-            let _ = sock.set_nodelay(true);
-            return;
-        }
+        let _ = socket2::SockRef::from(&borrowed).set_nodelay(true);
     }
-}
-
-fn open_fds() -> Vec<RawFd> {
-    let listed = std::fs::read_dir("/proc/self/fd")
-        .or_else(|_| std::fs::read_dir("/dev/fd"))
-        .map(|dir| {
-            dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<RawFd>().ok())
-                .filter(|fd| *fd > 2)
-                .collect::<Vec<_>>()
-        });
-    listed.unwrap_or_else(|_| (3..1024).collect())
 }
 
 #[cfg(test)]

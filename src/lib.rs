@@ -13,8 +13,12 @@ pub mod api;
 mod clients;
 mod data_sources;
 #[cfg(unix)]
+mod fds;
+#[cfg(unix)]
 mod handshake;
 mod interrupt;
+#[cfg(unix)]
+mod linger;
 mod logging;
 mod models;
 mod parent_watch;

@@ -48,10 +48,13 @@ pub fn run() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(tf_provider::serve(
+    let served = runtime.block_on(tf_provider::serve(
         "enroll",
         EnrollProvider::with_backoff(backoff_from_env()),
-    )) {
+    ));
+    #[cfg(unix)]
+    crate::linger::release(crate::linger::RELEASE_WITHIN);
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("terraform-provider-enroll: {e:#}");

@@ -487,7 +487,12 @@ fn ctrl_c_stops_after_the_batch_in_flight_and_loses_no_record() {
     let out_path = ws.path().join("apply.out");
     let out_file = std::fs::File::create(&out_path).unwrap();
     let mut cmd = ws.command(&["apply", "-auto-approve", "-input=false", "-no-color"]);
-    cmd.stdout(out_file.try_clone().unwrap())
+    // Terraform's log of the run: what the provider printed is the only
+    // witness if it dies or the connection breaks.
+    let log_path = ws.path().join("terraform.log");
+    cmd.env("TF_LOG", "debug")
+        .env("TF_LOG_PATH", &log_path)
+        .stdout(out_file.try_clone().unwrap())
         .stderr(out_file)
         .process_group(0);
     let child = cmd.spawn().expect("start terraform");
@@ -510,6 +515,20 @@ fn ctrl_c_stops_after_the_batch_in_flight_and_loses_no_record() {
         .filter(|l| !l.trim_start().starts_with('+'))
         .collect::<Vec<_>>()
         .join("\n");
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let provider_lines: Vec<&str> = log
+        .lines()
+        .filter(|l| {
+            l.contains("provider")
+                || l.contains("panic")
+                || l.contains("Stop")
+                || l.contains("rpc error")
+        })
+        .collect();
+    let text = format!(
+        "{text}\n--- provider lines of terraform.log (last 120):\n{}",
+        provider_lines[provider_lines.len().saturating_sub(120)..].join("\n")
+    );
     let sent = ws.emails();
     assert!(sent < 5000, "stopped early ({sent} sent):\n{text}");
     let state = ws
