@@ -291,6 +291,62 @@ fn resources_side_by_side_wait_their_turn_for_the_queue() {
     assert_eq!(plan.code, 0, "{}", plan.all());
 }
 
+/// Two or three resources of one run that list the same identity for the
+/// same configuration email it once: the first to take it sends, the
+/// others adopt that link (read from each identity's list for a few, from
+/// a sweep for many), and all record the same job.
+#[test]
+fn identities_listed_by_two_resources_are_emailed_once() {
+    let ws = fast_ws();
+    let ids = ws.sandbox.seed_identities(600, "overlap");
+    let part = |r: std::ops::Range<usize>| ids[r].iter().map(String::as_str).collect::<Vec<_>>();
+    // a and b share 10 identities; c shares 200 with a and 10 with b.
+    common::invite_in_parts(
+        &ws,
+        [
+            ("a".to_owned(), part(0..300)),
+            ("b".to_owned(), part(290..600)),
+            ("c".to_owned(), part(100..400)),
+        ],
+    );
+    let run = ws.apply();
+    let emails = emails_by_identity(&ws);
+    assert_eq!(emails.len(), 600);
+    let twice: Vec<_> = emails.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        twice.is_empty(),
+        "emailed more than once: {twice:?}\n{}",
+        run.all()
+    );
+    // Which resource sends first is Terraform's choice; the others adopt,
+    // and say so either way.
+    assert!(
+        run.all().contains("listed by another batch resource")
+            || run.all().contains("already had a link"),
+        "{}",
+        run.all()
+    );
+    let mut job_of: BTreeMap<String, String> = BTreeMap::new();
+    for name in ["a", "b", "c"] {
+        let state = ws
+            .resource(&format!(
+                "enroll_credential_binding_batch.part[\"parts/{name}.txt\"]"
+            ))
+            .unwrap();
+        for (identity, job) in state["jobs"].as_object().unwrap() {
+            let id = job["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}: {identity} has no job"));
+            let first = job_of
+                .entry(identity.clone())
+                .or_insert_with(|| id.to_owned());
+            assert_eq!(first, id, "{identity}: one job in every resource");
+        }
+    }
+    assert_eq!(job_of.len(), 600);
+    assert_plan_empty(&ws);
+}
+
 /// The batch create's answer is lost after the server queued it: the jobs
 /// it made are found by their batch id; nobody is emailed twice.
 #[test]

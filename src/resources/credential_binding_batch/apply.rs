@@ -8,6 +8,7 @@ use super::decide::{decide, Decision, Rules};
 use super::ledger::Ledger;
 use super::revoke::revoke_all;
 use super::send::{send, Failure, Sent};
+use super::sharing::{adopt_from_siblings, Sending};
 use crate::api::beyond_identity::batches::JobTemplate;
 use crate::api::beyond_identity::RealmRef;
 use crate::api::ApiError;
@@ -40,17 +41,25 @@ fn quiet() -> Duration {
 }
 const MAX_QUIET_ROUNDS: usize = 30;
 
+/// Where an apply runs: the realm, and what the process's batch resources
+/// share.
+pub(super) struct Run<'a> {
+    pub bi: &'a Arc<BeyondIdentityContext>,
+    pub realm: &'a RealmRef,
+    pub sending: &'a Sending,
+}
+
 /// Carries out the plan. `prior` is `None` on create. `Err(())`: nothing
 /// could be sent and an error was reported; the state stays as it was.
 pub(super) async fn apply(
     diags: &mut Diagnostics,
-    bi: &Arc<BeyondIdentityContext>,
-    realm: &RealmRef,
+    run: &Run<'_>,
     planned: State,
     prior: Option<&State>,
     planned_private: &Private,
     rules: &Rules,
 ) -> Result<(State, Private), ()> {
+    let (bi, realm) = (run.bi, run.realm);
     let api = &bi.api;
     let set = identity_set(&planned);
     let prior_jobs = prior.and_then(|p| known(&p.jobs));
@@ -64,7 +73,7 @@ pub(super) async fn apply(
         .filter_map(|(_, e)| known(e).and_then(|e| known_str(&e.id)))
         .collect();
     let now = api.now();
-    let (decision, ledger) = match decide(&set, prior_jobs, permanent, None, rules, now) {
+    let (decision, mut ledger) = match decide(&set, prior_jobs, permanent, None, rules, now) {
         Some(d) if !d.changes() => (d, Ledger::default()),
         _ => {
             let wanted: HashSet<&str> = set.iter().map(String::as_str).collect();
@@ -117,12 +126,19 @@ pub(super) async fn apply(
         );
     }
 
+    // A sibling resource of this run that took an identity first sends it;
+    // this one adopts that link afterwards.
+    let (taken, siblings) = run.sending.take(realm, &config, &to_send);
+    let ours: BTreeSet<&String> = to_send
+        .iter()
+        .filter(|i| !siblings.contains_key(*i))
+        .collect();
     let mut failed: BTreeMap<String, Failure> = BTreeMap::new();
     // Revoke before sending, so that nobody holds two live links.
     let first: Vec<(String, String)> = decision
         .revoke_first
         .iter()
-        .filter(|(i, _)| to_send.contains(i))
+        .filter(|(i, _)| ours.contains(i))
         .cloned()
         .collect();
     for (i, e) in revoke_all(bi, realm, first).await {
@@ -151,10 +167,10 @@ pub(super) async fn apply(
         authenticator_config_id: config.clone(),
         post_binding_redirect_uri: known(&planned.post_binding_redirect_uri).cloned(),
     };
-    let sending: Vec<String> = to_send
+    let sending: Vec<String> = ours
         .iter()
-        .filter(|i| !failed.contains_key(*i))
-        .cloned()
+        .filter(|i| !failed.contains_key(**i))
+        .map(|i| (*i).clone())
         .collect();
     let sent = if sending.is_empty() {
         Sent::default()
@@ -164,8 +180,17 @@ pub(super) async fn apply(
         send(api, realm, &queue, &template, sending, interrupt::requested).await
     };
     failed.extend(sent.failed.clone());
+    drop(taken);
+    let shared: Vec<String> = siblings.keys().cloned().collect();
+    if !siblings.is_empty() {
+        failed.extend(adopt_from_siblings(api, realm, &config, siblings, &mut ledger).await);
+        report_shared(diags, &shared, &failed);
+    }
 
-    let nothing_sent = !to_send.is_empty() && sent.made.is_empty() && decision.adopt.is_empty();
+    let nothing_sent = !to_send.is_empty()
+        && sent.made.is_empty()
+        && decision.adopt.is_empty()
+        && shared.iter().all(|i| failed.contains_key(i));
     report(diags, &sent, &failed, &decision, prior, nothing_sent);
     if nothing_sent {
         return Err(());
@@ -213,9 +238,12 @@ pub(super) async fn apply(
         ledger.of(i).iter().find(|j| j.id == id)?.batch_id.clone()
     });
     let made = sent.made.values().filter_map(|j| j.batch_id.clone());
+    let from_siblings = shared
+        .iter()
+        .filter_map(|i| ledger.holder(i, None, api.now())?.batch_id.clone());
     private
         .batches
-        .extend(made.chain(adopted).collect::<Vec<_>>());
+        .extend(made.chain(adopted).chain(from_siblings).collect::<Vec<_>>());
     Ok((state, private))
 }
 
@@ -306,6 +334,24 @@ pub(super) fn counts(
         }
     }
     (enrolled, pending, expired)
+}
+
+/// Names the identities another batch resource of this run sent to.
+fn report_shared(diags: &mut Diagnostics, shared: &[String], failed: &BTreeMap<String, Failure>) {
+    let adopted: Vec<&str> = shared
+        .iter()
+        .filter(|i| !failed.contains_key(*i))
+        .map(String::as_str)
+        .collect();
+    if !adopted.is_empty() {
+        diags.root_warning(
+            "Some identities are listed by another batch resource",
+            format!(
+                "{} are also listed, for the same authenticator configuration, by another enroll_credential_binding_batch of this run, which sent their link first. This resource adopted that link; no second email was sent.",
+                names(adopted.into_iter())
+            ),
+        );
+    }
 }
 
 fn names<'a>(ids: impl Iterator<Item = &'a str>) -> String {

@@ -146,7 +146,7 @@ impl Ledger {
         Ok(ledger)
     }
 
-    fn keep(&mut self, page: Vec<CredentialBindingJob>, config: &str, set: &HashSet<&str>) {
+    pub fn keep(&mut self, page: Vec<CredentialBindingJob>, config: &str, set: &HashSet<&str>) {
         for job in page {
             let ours = job.authenticator_config_id.as_deref() == Some(config)
                 && job.identity_id.as_deref().is_some_and(|i| set.contains(i));
@@ -160,7 +160,15 @@ impl Ledger {
         }
     }
 
-    #[cfg(test)]
+    /// Adds another sweep's jobs (of other identities).
+    pub fn merge(&mut self, other: Ledger) {
+        for (identity, jobs) in other.jobs {
+            for job in jobs {
+                self.add(identity.clone(), job);
+            }
+        }
+    }
+
     pub fn add(&mut self, identity: String, job: Found) {
         let jobs = self.jobs.entry(identity).or_default();
         if !jobs.iter().any(|j| j.id == job.id) {

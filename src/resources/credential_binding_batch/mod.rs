@@ -11,6 +11,7 @@ mod ledger;
 mod plan;
 mod revoke;
 mod send;
+mod sharing;
 mod size;
 
 use super::common::{api_error, attr, check_ids, plan_realm, present, realm_of};
@@ -36,11 +37,16 @@ const MAX_IDENTITIES: usize = 100_000;
 
 pub struct CredentialBindingBatchResource {
     data: Arc<ProviderData>,
+    /// Who is sending to whom among this process's batch resources.
+    sending: sharing::Sending,
 }
 
 impl CredentialBindingBatchResource {
     pub fn new(data: Arc<ProviderData>) -> Self {
-        Self { data }
+        Self {
+            data,
+            sending: sharing::Sending::default(),
+        }
     }
 }
 
@@ -472,7 +478,12 @@ impl CredentialBindingBatchResource {
             return None;
         }
         let rules = rules(&planned, prior);
-        match apply::apply(diags, &bi, &realm, planned, prior, &planned_private, &rules).await {
+        let run = apply::Run {
+            bi: &bi,
+            realm: &realm,
+            sending: &self.sending,
+        };
+        match apply::apply(diags, &run, planned, prior, &planned_private, &rules).await {
             Ok((state, private)) => Some((Value::Value(state), Value::Value(private))),
             Err(()) => None,
         }
