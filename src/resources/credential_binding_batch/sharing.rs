@@ -35,7 +35,9 @@ pub(super) struct Sending {
 }
 
 /// Held while a resource sends; dropping it tells the waiting siblings.
-pub(super) struct Taken(#[allow(dead_code)] watch::Sender<bool>);
+pub(super) struct Taken {
+    _done: watch::Sender<bool>,
+}
 
 /// Identities a sibling took first, each with its taker's signal.
 pub(super) type Siblings = BTreeMap<String, watch::Receiver<bool>>;
@@ -67,7 +69,7 @@ impl Sending {
                 }
             }
         }
-        (Taken(done), siblings)
+        (Taken { _done: done }, siblings)
     }
 }
 
